@@ -1,0 +1,1 @@
+"""zhudai: customer management and loan process system for loan-brokerage firms."""

@@ -1,0 +1,19 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("新建")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    REVEAL = "reveal", _("查看敏感信息")
+    DOWNLOAD = "download", _("下载附件")
+    EXPORT = "export", _("导出")
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    PERMISSION = "permission", _("权限变更")
+    ASSIGN = "assign", _("分配")
+    MERGE = "merge", _("合并")
+    HANDOVER = "handover", _("离职交接")
+    KEY_ROTATION = "key_rotation", _("密钥轮换")

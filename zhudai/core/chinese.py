@@ -1,0 +1,191 @@
+"""Chinese identity data: ID numbers (GB 11643), mobile numbers, pinyin initials, money in 万.
+
+Validation here is shared by the customer form, the importer and the API, so a value is judged
+the same way whichever door it comes through.
+"""
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+from stdnum.cn import ric
+
+# First two digits of a resident ID: provinces, autonomous regions and municipalities.
+PROVINCE_CODES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82", "83",
+}
+GENDER_MALE, GENDER_FEMALE = "M", "F"
+
+
+def to_halfwidth(text):
+    """Full-width digits, letters and punctuation (０１２ＡＢ) become their ASCII forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    number: str
+    birth_date: datetime.date
+    gender: str
+    region_code: str
+    region: str
+
+    def age(self, today=None):
+        today = today or datetime.date.today()
+        years = today.year - self.birth_date.year
+        return years - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
+
+def normalize_id_number(value):
+    return re.sub(r"\s+", "", to_halfwidth(str(value or ""))).upper()
+
+
+def parse_id_number(value, today=None):
+    """Validate an 18-character resident ID and return what it says about its holder.
+
+    The region code is not checked against the year of birth (unlike stdnum's validate): an ID
+    carries the code in force when it was issued, so a 1985 birth date under a district created in
+    2002 is a real, valid number.
+    """
+    number = normalize_id_number(value)
+    if len(number) == 15 and number.isdigit():
+        raise ValidationError(_("15位旧身份证号已停用，请填写18位身份证号。"), code="id_legacy")
+    if len(number) != 18:
+        raise ValidationError(_("身份证号应为18位，当前为%(n)d位。") % {"n": len(number)}, code="id_length")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError(_("身份证号只能包含数字，最后一位可以是X。"), code="id_format")
+    if number[:2] not in PROVINCE_CODES:
+        raise ValidationError(_("身份证号的地区码无效。"), code="id_region")
+    if number[17] != ric.calc_check_digit(number):
+        raise ValidationError(_("身份证号校验位不正确，请核对号码。"), code="id_checksum")
+    try:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号中的出生日期不存在。"), code="id_birth") from None
+    today = today or datetime.date.today()
+    if birth > today or birth.year < today.year - 130:
+        raise ValidationError(_("身份证号中的出生日期不合理。"), code="id_birth")
+    gender = GENDER_MALE if int(number[16]) % 2 else GENDER_FEMALE
+    return IdInfo(number, birth, gender, number[:6], region_name(number[:6]))
+
+
+def region_name(code):
+    """Province and county for an area code, e.g. 640104 → 宁夏回族自治区兴庆区; '' if unknown."""
+    from stdnum import numdb
+
+    parts = {}
+    for _part, props in numdb.get("cn/loc").info(code):
+        parts.update(props)
+    county = parts.get("county", "")
+    # Counties may carry validity ranges: "[1984-2002]城区,[2002-]兴庆区"; take the newest name.
+    names = [re.sub(r"^\[[^\]]*\]", "", c) for c in county.split(",") if c]
+    return parts.get("province", "") + (parts.get("prefecture", "") or "") + (names[-1] if names else "")
+
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_phone(value):
+    """Digits only, without +86 / 0086 and without spaces or dashes."""
+    text = re.sub(r"[\s\-()（）]", "", to_halfwidth(str(value or "")))
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    return text
+
+
+def validate_mobile(value):
+    number = normalize_phone(value)
+    if not MOBILE_RE.match(number):
+        raise ValidationError(_("手机号应为以1开头的11位数字。"), code="mobile")
+    return number
+
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}(\d{1,6})?)$")
+
+
+def validate_phone(value):
+    """A mobile or a landline with area code (0951-1234567)."""
+    number = normalize_phone(value)
+    if not PHONE_RE.match(number):
+        raise ValidationError(_("电话号码格式不正确（手机号11位，座机请带区号）。"), code="phone")
+    return number
+
+
+def normalize_bank_card(value):
+    return re.sub(r"[\s\-]", "", to_halfwidth(str(value or "")))
+
+
+def validate_bank_card(value):
+    number = normalize_bank_card(value)
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        raise ValidationError(_("银行卡号应为12到19位数字。"), code="bank_card")
+    return number
+
+
+def pinyin_initials(name):
+    """张三 → zs; letters and digits in the name are kept as they are."""
+    letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default")
+    return "".join(letters).lower().replace(" ", "")[:40]
+
+
+_MONEY_RE = re.compile(r"^[¥￥]?\s*([+-]?[\d,]*\.?\d+)\s*(万|w|W|元)?$")
+
+
+def parse_money(value):
+    """'50,000.00', '¥50000', '5万', '12.5万' → Decimal with two places; None for empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        amount = Decimal(str(value))
+    else:
+        text = to_halfwidth(str(value)).strip().replace("元", "") if str(value).strip() else ""
+        if not text:
+            return None
+        match = _MONEY_RE.match(text)
+        if not match:
+            raise ValidationError(_("金额格式不正确：%(v)s") % {"v": value}, code="money")
+        try:
+            amount = Decimal(match.group(1).replace(",", ""))
+        except InvalidOperation:
+            raise ValidationError(_("金额格式不正确：%(v)s") % {"v": value}, code="money") from None
+        if match.group(2) in {"万", "w", "W"}:
+            amount *= 10000
+    return amount.quantize(Decimal("0.01"))
+
+
+def mask_id_number(value):
+    """640102********1234"""
+    if not value:
+        return ""
+    return value[:6] + "*" * max(len(value) - 10, 0) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+def mask_phone(value):
+    """139****5678; landlines keep area code and last four digits."""
+    if not value:
+        return ""
+    if len(value) >= 11:
+        return value[:3] + "****" + value[-4:]
+    return value[:2] + "*" * max(len(value) - 4, 1) + value[-2:]
+
+
+def mask_bank_card(value):
+    """6222 **** **** 1234"""
+    if not value:
+        return ""
+    return value[:4] + " **** **** " + value[-4:] if len(value) > 8 else "*" * len(value)
+
+
+def make_id_number(region_code, birth_date, sequence):
+    """A valid ID number for demo and test data: region, birth date, 3-digit sequence, check digit."""
+    body = f"{region_code}{birth_date:%Y%m%d}{sequence % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")

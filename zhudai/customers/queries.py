@@ -1,0 +1,79 @@
+"""Reads for customer pages: every one starts from the user's data scope."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from zhudai.accounts.scoping import access_object
+from zhudai.audit.models import AuditEvent
+from zhudai.audit.services import subject_key
+from zhudai.engines.forms import types
+from zhudai.engines.forms.models import FieldDefinition
+from zhudai.security import masking
+
+from .models import Customer, FollowUp
+
+
+def access_customer(user, pk, permission="customer.view"):
+    """The customer if `user` may see it (and holds `permission`), else 404."""
+    return access_object(Customer.objects.select_related("stage", "channel", "owner", "org_unit"), user, pk, permission)
+
+
+def visible_customers(user, permission="customer.view"):
+    return Customer.objects.visible_to(user, permission)
+
+
+def home_lists(user, now):
+    """工作台: follow-ups due today, overdue ones and recently added customers, in the user's scope."""
+    mine = visible_customers(user).filter(owner=user) if user.has_perm("customer.view") else Customer.objects.none()
+    day_end = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+    base = mine.select_related("stage").only("id", "name", "stage__name", "next_follow_up_at", "created_at",
+                                             "last_follow_up_at")
+    return {
+        "due_today": list(base.filter(next_follow_up_at__gte=now, next_follow_up_at__lte=day_end)
+                          .order_by("next_follow_up_at")[:20]),
+        "overdue": list(base.filter(next_follow_up_at__lt=now).order_by("next_follow_up_at")[:20]),
+        "overdue_count": mine.filter(next_follow_up_at__lt=now).count(),
+        "recent": list(visible_customers(user).select_related("stage", "owner")
+                       .order_by("-created_at", "-id")[:10]),
+        "new_this_week": mine.filter(created_at__gte=now - timedelta(days=7)).count(),
+    }
+
+
+def custom_field_rows(user, customer):
+    """[(label, text, definition)] of the custom fields `user` may see, for the 360° page."""
+    definitions = list(FieldDefinition.objects.for_model("customer").visible_to(user))
+    users = {}
+    user_ids = [customer.custom_fields.get(d.key) for d in definitions if d.field_type == "user"]
+    if any(user_ids):
+        from zhudai.accounts.models import User
+
+        users = {u.pk: u for u in User.objects.filter(pk__in=[i for i in user_ids if i])}
+    stored = customer.custom_fields or {}
+    return [(d, types.display(d, stored.get(d.key), users=users)) for d in definitions]
+
+
+def customer_360(user, customer):
+    """Everything the 360° page shows, in a fixed number of queries whatever the history length."""
+    follow_ups = list(FollowUp.objects.filter(customer=customer).select_related("created_by"))
+    return {
+        "customer": customer,
+        "tags": list(customer.tags.all()),
+        "follow_ups": follow_ups,
+        "related_persons": list(customer.related_persons.all()),
+        "attachments": list(customer.attachments.select_related("uploaded_by")),
+        "custom_rows": custom_field_rows(user, customer),
+        "history": list(AuditEvent.objects.filter(subject=subject_key(customer)).order_by("-id")[:50]),
+        "sensitive": sensitive_rows(user, customer),
+    }
+
+
+def sensitive_rows(user, obj):
+    """[(field name, label, masked value, may reveal)] for the encrypted fields of `obj`."""
+    rows = []
+    for field in obj.encrypted_fields():
+        value = getattr(obj, field.attname)
+        rows.append((field.name, field.verbose_name, masking.mask(field.kind, value),
+                     bool(value) and masking.can_reveal(user, field.kind)))
+    return rows
+

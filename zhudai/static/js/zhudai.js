@@ -1,0 +1,27 @@
+// Small behaviours shared by every page; everything else is HTMX attributes in the templates.
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = document.querySelector("meta[name=csrf-token]");
+  if (token) event.detail.headers["X-CSRFToken"] = token.content;
+});
+document.addEventListener("click", (event) => {
+  const all = event.target.closest("[data-select-all]");
+  if (all) {
+    document.querySelectorAll(all.dataset.selectAll).forEach((box) => { box.checked = all.checked; });
+  }
+  const toggle = event.target.closest("[data-toggle-menu]");
+  if (toggle) document.querySelector(".sidebar").classList.toggle("open");
+  const confirmable = event.target.closest("[data-confirm]");
+  if (confirmable && !window.confirm(confirmable.dataset.confirm)) event.preventDefault();
+});
+// Bulk actions read the ticked rows of the customer table.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("[data-bulk]")) return;
+  form.querySelectorAll("input[name=ids]").forEach((el) => el.remove());
+  const ticked = document.querySelectorAll("input.row-check:checked");
+  if (!ticked.length) { event.preventDefault(); window.alert(form.dataset.empty); return; }
+  ticked.forEach((box) => {
+    const input = document.createElement("input");
+    input.type = "hidden"; input.name = "ids"; input.value = box.value; form.appendChild(input);
+  });
+});

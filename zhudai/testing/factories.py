@@ -1,0 +1,31 @@
+"""Small helpers that build valid records for tests."""
+
+import datetime
+import itertools
+
+from zhudai.core import chinese
+from zhudai.core.context import acting
+from zhudai.customers import services
+from zhudai.customers.models import Customer, FollowUp
+
+_seq = itertools.count(1)
+
+
+def id_number(region="640104", birth=datetime.date(1988, 5, 17)):
+    return chinese.make_id_number(region, birth, next(_seq))
+
+
+def mobile():
+    return f"139{next(_seq):08d}"
+
+
+def customer(owner, actor=None, **fields):
+    """A saved customer owned by `owner`, made through the service like any real one."""
+    fields.setdefault("name", "张三")
+    fields.setdefault("mobile", mobile())
+    with acting(actor or owner):
+        return services.create_customer(actor or owner, Customer(owner=owner, **fields))
+
+
+def follow_up(customer, actor, content="电话沟通，客户有意向", **fields):
+    return services.add_follow_up(actor, customer, FollowUp(content=content, **fields))

@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from zhudai.accounts.views import LoginView
+
+urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("zhudai.web.urls")),
+    path("", include("zhudai.accounts.urls")),
+    path("customers/", include("zhudai.customers.urls")),
+    path("settings/fields/", include("zhudai.engines.forms.urls")),
+    path("settings/audit/", include("zhudai.audit.urls")),
+    path("api/v1/", include("zhudai.api.urls")),
+]
+
+handler403 = "zhudai.web.views.forbidden"
+handler404 = "zhudai.web.views.not_found"
+handler500 = "zhudai.web.views.server_error"
