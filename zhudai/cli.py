@@ -14,8 +14,9 @@ def main(argv=None):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhudai.settings")
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "zhudai"
-    if len(argv) > 1:
-        argv[1] = ALIASES.get(argv[1], argv[1])
+    position = 2 if len(argv) > 2 and argv[1] == "help" else 1
+    if len(argv) > position:
+        argv[position] = ALIASES.get(argv[position], argv[position])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)

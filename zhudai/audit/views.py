@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from .choices import Action
 from .models import AuditEvent
@@ -44,6 +45,7 @@ def filtered_events(data):
     return form, events
 
 
+@require_safe
 @login_required
 @permission_required("audit.view", raise_exception=True)
 def event_list(request):
@@ -54,6 +56,7 @@ def event_list(request):
     return render(request, "audit/list.html", {"form": form, "page": page, "query": params.urlencode()})
 
 
+@require_safe
 @login_required
 @permission_required("audit.view", raise_exception=True)
 def event_detail(request, pk):

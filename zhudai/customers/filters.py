@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import django_filters as df
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,7 +107,9 @@ class CustomerFilterSet(df.FilterSet):
         key = value.lstrip("-")
         column = SORTS.get(key, "created_at")
         desc = value.startswith("-") or key not in SORTS
-        return [f"-{column}" if desc else column, "-id" if desc else "id"]
+        # Empty values (no follow-up planned, no amount) go last whichever way the column sorts.
+        order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+        return [order, "-id" if desc else "id"]
 
     @property
     def qs(self):

@@ -11,8 +11,9 @@ from zhudai.customers.models import Customer, FollowUp
 _seq = itertools.count(1)
 
 
-def id_number(region="640104", birth=datetime.date(1988, 5, 17)):
-    return chinese.make_id_number(region, birth, next(_seq))
+def id_number(region="640104", birth=datetime.date(1988, 5, 17), sequence=None):
+    """A valid ID number; an odd `sequence` makes a man, an even one a woman."""
+    return chinese.make_id_number(region, birth, next(_seq) if sequence is None else sequence)
 
 
 def mobile():

@@ -1,0 +1,109 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from zhudai.customers.models import Customer, SavedFilter, Stage, Tag
+from zhudai.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response):
+    return [c.name for c in response.context["page"]]
+
+
+@pytest.fixture
+def some_customers(people):
+    now = timezone.now()
+    return {
+        "zhang": factories.customer(people.sales1, name="张三", employer="宁夏电力公司", id_number=factories.id_number(),
+                                    next_follow_up_at=now - datetime.timedelta(hours=3)),
+        "zhao": factories.customer(people.sales1, name="赵四", employer="银川公交公司", mobile="13700001234",
+                                   next_follow_up_at=now + datetime.timedelta(days=3)),
+        "zhou": factories.customer(people.sales1, name="周五", employer="宁夏医科大学", backup_phone="13600009999",
+                                   stage=Stage.objects.get(code="collecting")),
+    }
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("zs", ["张三", "赵四"]), ("zw", ["周五"]), ("Z", ["张三", "赵四", "周五"]), ("张", ["张三"]), ("137 0000 1234", ["赵四"]),
+    ("13600009999", ["周五"]), ("宁夏", ["张三", "周五"]), ("银川公交", ["赵四"]), ("nobody", []),
+])
+def test_one_search_box_finds_by_name_initials_phone_and_employer(people, client_for, some_customers, q, expected):
+    response = client_for(people.sales1).get(reverse("customers:list"), {"q": q})
+    assert sorted(names(response)) == sorted(expected)
+
+
+def test_search_by_id_number(people, client_for, some_customers):
+    id_number = some_customers["zhang"].id_number
+    response = client_for(people.sales1).get(reverse("customers:list"), {"q": id_number.lower()})
+    assert names(response) == ["张三"]
+
+
+def test_filters_by_stage_and_follow_up_due(people, client_for, some_customers):
+    client = client_for(people.sales1)
+    stage = Stage.objects.get(code="collecting").pk
+    assert names(client.get(reverse("customers:list"), {"stage": stage})) == ["周五"]
+    assert names(client.get(reverse("customers:list"), {"follow_up": "overdue"})) == ["张三"]
+    assert names(client.get(reverse("customers:list"), {"follow_up": "week"})) == ["赵四"]
+    assert names(client.get(reverse("customers:list"), {"follow_up": "none"})) == ["周五"]
+
+
+def test_sorting_and_paging(people, client_for, some_customers):
+    client = client_for(people.sales1)
+    assert names(client.get(reverse("customers:list"), {"sort": "next"})) == ["张三", "赵四", "周五"]
+    assert names(client.get(reverse("customers:list"), {"sort": "-next"})) == ["赵四", "张三", "周五"]
+    for i in range(25):
+        factories.customer(people.sales1, name=f"客户{i:02d}")
+    page2 = client.get(reverse("customers:list"), {"page": 2, "sort": "name"})
+    assert page2.context["page"].paginator.count == 28 and len(names(page2)) == 8
+
+
+def test_an_invalid_filter_value_is_ignored_not_a_crash(people, client_for, some_customers):
+    response = client_for(people.sales1).get(reverse("customers:list"),
+                                             {"stage": "abc", "created_after": "2026-13-45", "page": "x", "sort": "bad"})
+    assert response.status_code == 200
+
+
+def test_list_page_queries_do_not_grow_with_rows(people, client_for, django_assert_max_num_queries):
+    tag = Tag.objects.create(name="优质客户")
+    for i in range(40):
+        c = factories.customer(people.sales1, name=f"客户{i}")
+        c.tags.add(tag)
+    client = client_for(people.sales1)
+    client.get(reverse("customers:list"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("customers:list"), {"per_page": 50})
+
+
+def test_saved_filters(people, client_for, some_customers):
+    client = client_for(people.sales1)
+    client.post(reverse("customers:save_filter"), {"name": "我的重点", "query": "follow_up=overdue&page=3"})
+    saved = SavedFilter.objects.get(user=people.sales1)
+    assert saved.query == "follow_up=overdue"
+    assert "我的重点" in client.get(reverse("customers:list")).content.decode()
+    assert "我的重点" not in client_for(people.sales2).get(reverse("customers:list")).content.decode()
+
+
+def test_bulk_tag_and_assign(people, client_for, some_customers):
+    ids = [c.pk for c in some_customers.values()]
+    client_for(people.sales1).post(reverse("customers:bulk"), {"action": "tag", "tag": "有房", "ids": ids})
+    assert Customer.objects.filter(tags__name="有房").count() == 3
+    assert client_for(people.sales1).post(reverse("customers:bulk"),
+                                          {"action": "assign", "owner": people.sales2.pk, "ids": ids}).status_code == 403
+    client_for(people.lead1).post(reverse("customers:bulk"), {"action": "assign", "owner": people.sales2.pk, "ids": ids})
+    assert set(Customer.objects.values_list("owner__username", flat=True)) == {"sales2"}
+
+
+def test_deactivated_users_are_never_offered_or_assigned(people, client_for, some_customers):
+    from zhudai.accounts.services import deactivate_user
+
+    deactivate_user(people.admin, people.sales2)
+    client = client_for(people.lead1)
+    offered = client.get(reverse("customers:list")).context["assign_form"].fields["owner"].queryset
+    assert people.sales1 in offered and people.sales2 not in offered
+    client.post(reverse("customers:bulk"), {"action": "assign", "owner": people.sales2.pk,
+                                            "ids": [some_customers["zhang"].pk]})
+    assert Customer.objects.get(pk=some_customers["zhang"].pk).owner == people.sales1
