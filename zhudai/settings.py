@@ -172,7 +172,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after 8 idle hours and when the browser closes.
+# Sessions are read from the cache and written through to the database, so a restart or a
+# second server loses nobody's login. Sessions end after 8 idle hours and when the browser closes.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -31,3 +31,17 @@ class CustomersConfig(AppConfig):
             ],
         )
         registry.handover_hooks.append(services.handover_customers)
+        self.connect_panel_cache()
+
+    def connect_panel_cache(self):
+        """The list's cached filter panel lists these tables: any change makes it render anew."""
+        from django.apps import apps
+        from django.db.models.signals import post_delete, post_save
+
+        from .rendering import bump_lookups_version
+
+        for label in ("customers.Stage", "customers.Channel", "customers.Tag", "customers.SavedFilter",
+                      "accounts.User", "accounts.OrgUnit", "accounts.Role", "forms_engine.FieldDefinition"):
+            model = apps.get_model(label)
+            post_save.connect(bump_lookups_version, sender=model, dispatch_uid=f"panel-{label}-save")
+            post_delete.connect(bump_lookups_version, sender=model, dispatch_uid=f"panel-{label}-delete")

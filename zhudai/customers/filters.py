@@ -102,18 +102,28 @@ class CustomerFilterSet(df.FilterSet):
     def filter_sort(self, queryset, name, value):
         return queryset  # applied in `ordering()` so that the default order applies without a value
 
-    def ordering(self):
-        value = (self.form.cleaned_data.get("sort") if self.form.is_valid() else "") or "-created"
-        key = value.lstrip("-")
-        column = SORTS.get(key, "created_at")
-        desc = value.startswith("-") or key not in SORTS
-        # Empty values (no follow-up planned, no amount) go last whichever way the column sorts.
-        order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
-        return [order, "-id" if desc else "id"]
-
     @property
     def qs(self):
-        return super().qs.order_by(*self.ordering())
+        return super().qs.order_by(*ordering(self.data.get("sort") if self.data else None))
+
+
+def ordering(value):
+    """ORDER BY for the list's `sort` parameter ("name", "-created", …); newest first by default."""
+    value = value or "-created"
+    key = value.lstrip("-")
+    column = SORTS.get(key, "created_at")
+    desc = value.startswith("-") or key not in SORTS
+    if not Customer._meta.get_field(column).null:
+        # A plain ORDER BY lets the (scope, created_at) indexes answer the first page directly.
+        return [f"-{column}" if desc else column, "-id" if desc else "id"]
+    # Empty values (no follow-up planned, no amount) go last whichever way the column sorts.
+    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    return [order, "-id" if desc else "id"]
+
+
+def has_filters(params):
+    """Whether a query string filters the list (paging and sorting alone do not)."""
+    return any(value for key, value in params.items() if key not in {"page", "per_page", "sort"})
 
 
 class CustomFieldFilter(df.Filter):

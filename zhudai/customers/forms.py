@@ -73,6 +73,8 @@ class CustomerForm(CustomFieldFormMixin, forms.ModelForm):
             if stored:
                 field.widget.attrs["placeholder"] = masking.mask(kind, stored)
                 field.help_text = _("留空表示不修改")
+            elif name == "id_number":
+                field.help_text = _("保存后自动识别出生日期、性别和籍贯")
             self.fields[name] = field
             self.initial[name] = ""
         self.fields["mobile"].required = not (editing and self.instance.mobile)
@@ -183,7 +185,8 @@ class RelatedPersonForm(forms.ModelForm):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=AttachmentKind.choices)
     file = forms.FileField(label=_("文件"))
-    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("说明（可选）")}))
 
     def clean_file(self):
         from django.conf import settings

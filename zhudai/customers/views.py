@@ -3,17 +3,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import queries, services
-from .filters import CustomerFilterSet
+from . import queries, rendering, services
+from .filters import CustomerFilterSet, has_filters, ordering
 from .forms import AssignForm, AttachmentForm, CustomerForm, FollowUpForm, MergeForm, RelatedPersonForm
 from .models import Customer, RelatedPerson, SavedFilter, Tag
 
@@ -29,26 +28,41 @@ def _error_text(exc):
 @login_required
 @permission_required("customer.view", raise_exception=True)
 def customer_list(request):
-    filterset = CustomerFilterSet(request.GET or None, queryset=queries.visible_customers(request.user).with_list_columns(),
-                                  user=request.user)
+    user, params = request.user, request.GET
+    customers = queries.visible_customers(user)
+    filterset = None
+    if has_filters(params):
+        filterset = CustomerFilterSet(params, queryset=customers, user=user)
+        customers = filterset.qs
+    else:
+        customers = customers.order_by(*ordering(params.get("sort")))
     try:
-        per_page = int(request.GET.get("per_page", 20))
+        per_page = int(params.get("per_page", 20))
     except ValueError:
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
-    page = Paginator(filterset.qs.prefetch_related("tags"), per_page).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = rendering.ListPaginator(customers.values(*rendering.ROW_VALUES), per_page,
+                                   count_queryset=customers).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    list_url = reverse("customers:list")
     context = {
-        "filterset": filterset, "page": page, "query": params.urlencode(), "per_page": per_page,
-        "sort": request.GET.get("sort", "-created"), "page_sizes": PAGE_SIZES,
-        "saved_filters": SavedFilter.objects.filter(user=request.user),
-        "assign_form": AssignForm(user=request.user) if request.user.has_perm("customer.assign") else None,
-        "tags": Tag.objects.all(),
+        "page": page, "query": query.urlencode(), "sort": params.get("sort", "-created"),
+        "rows_html": rendering.rows_html(list(page), list_url),
     }
-    template = "customers/_list_table.html" if request.headers.get("HX-Request") and request.headers.get(
-        "HX-Target") == "customer-table" else "customers/list.html"
-    return render(request, template, context)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-table":
+        return render(request, "customers/_list_table.html", context)
+
+    def panel_context():
+        return {
+            "filterset": filterset or CustomerFilterSet(params or None, queryset=customers, user=user),
+            "sort": context["sort"], "saved_filters": SavedFilter.objects.filter(user=user),
+            "assign_form": AssignForm(user=user) if user.has_perm("customer.assign") else None,
+            "tags": Tag.objects.all(),
+        }
+
+    context["filter_panel"] = rendering.filter_panel(request, panel_context)
+    return render(request, "customers/list.html", context)
 
 
 @login_required
@@ -57,7 +71,9 @@ def bulk_action(request):
     """Assign or tag the selected customers; only customers inside the user's scope are touched."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     action = request.POST.get("action")
-    back = request.POST.get("next") or "customers:list"
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "customers:list"
     if not ids:
         messages.warning(request, _("请先勾选客户。"))
         return redirect(back)

@@ -1,5 +1,7 @@
 """The sidebar: sections shown only to users who may open them."""
 
+from functools import lru_cache
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,11 @@ SETTINGS_NAV = [
 ]
 
 
+@lru_cache(maxsize=None)
+def _url(name):
+    return reverse(name)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -26,12 +33,12 @@ def navigation(request):
     items = []
     for label, name, perm, icon in NAV:
         if perm is None or user.has_perm(perm):
-            url = reverse(name)
+            url = _url(name)
             active = path == url if url == "/" else path.startswith(url)
             items.append({"label": label, "url": url, "icon": icon, "active": active})
     settings_items = []
     for label, name, perm in SETTINGS_NAV:
         if user.has_perm(perm):
-            url = reverse(name)
+            url = _url(name)
             settings_items.append({"label": label, "url": url, "active": path.startswith(url)})
     return {"nav_items": items, "settings_items": settings_items}

@@ -1,6 +1,7 @@
 """Home page (工作台) and the error pages: a clear Chinese message, never a traceback."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -10,6 +11,11 @@ from zhudai.customers.queries import home_lists
 @login_required
 def home(request):
     return render(request, "web/home.html", home_lists(request.user, timezone.now()))
+
+
+def health(request):
+    """Liveness check for load balancers and monitors: answers without touching the database."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def forbidden(request, exception=None):

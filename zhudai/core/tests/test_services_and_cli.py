@@ -9,7 +9,7 @@ from django.conf import settings
 def test_the_console_script_runs_django_commands():
     env = {**os.environ, "ZHUDAI_TESTING": "1"}
     result = subprocess.run([sys.executable, "-m", "zhudai.cli", "help", "rotate-keys"], capture_output=True,
-                            text=True, env=env, timeout=60)
+                            text=True, env=env, timeout=300)
     assert result.returncode == 0 and "re-encrypt" in result.stdout.lower()
 
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def names(response):
-    return [c.name for c in response.context["page"]]
+    return [c["name"] for c in response.context["page"]]
 
 
 @pytest.fixture

@@ -13,10 +13,22 @@ document.addEventListener("click", (event) => {
   const confirmable = event.target.closest("[data-confirm]");
   if (confirmable && !window.confirm(confirmable.dataset.confirm)) event.preventDefault();
 });
-// Bulk actions read the ticked rows of the customer table.
+// Forms inside cached fragments carry no CSRF token: add the page's own when they are submitted.
+// Bulk actions also read the ticked rows, and remember the list's current query to return to.
+function hidden(form, name, value) {
+  form.querySelectorAll(`input[name="${name}"][data-added]`).forEach((el) => el.remove());
+  const input = document.createElement("input");
+  input.type = "hidden"; input.name = name; input.value = value; input.dataset.added = "1";
+  form.appendChild(input);
+}
 document.addEventListener("submit", (event) => {
   const form = event.target;
+  if (form.matches("[data-csrf]")) {
+    hidden(form, "csrfmiddlewaretoken", document.querySelector("meta[name=csrf-token]").content);
+  }
+  if (form.matches("[data-query]")) hidden(form, "query", window.location.search.replace(/^\?/, ""));
   if (!form.matches("[data-bulk]")) return;
+  hidden(form, "next", window.location.pathname + window.location.search);
   form.querySelectorAll("input[name=ids]").forEach((el) => el.remove());
   const ticked = document.querySelectorAll("input.row-check:checked");
   if (!ticked.length) { event.preventDefault(); window.alert(form.dataset.empty); return; }

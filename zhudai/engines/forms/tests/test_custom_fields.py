@@ -56,7 +56,7 @@ def test_a_field_defined_in_the_ui_appears_validates_saves_shows_and_filters(peo
     other = factories.customer(people.sales1, name="别人")
     other.custom_fields = {"social_years": 1, "house_type": "无"}
     other.save()
-    listing = lambda **q: [c.name for c in client.get(reverse("customers:list"), q).context["page"]]  # noqa: E731
+    listing = lambda **q: [c["name"] for c in client.get(reverse("customers:list"), q).context["page"]]  # noqa: E731
     assert listing(cf_house_type="商品房") == ["杨帆"]
     assert listing(cf_social_years_0="3") == ["杨帆"]
     assert listing(cf_social_years_1="3") == ["别人"]
