@@ -125,16 +125,16 @@ def phase_build(rows):
         return value if is_pg else value.replace(tzinfo=None).isoformat(" ")
 
     template = [defaults[f.attname] for f in fields]
+    first_birth = datetime.date(1960, 1, 1)
     position = {f.attname: n for n, f in enumerate(fields)}
 
     def make_row(i):
         owner = owners[i % len(owners)]
         name = rng.choice(surnames) + "".join(rng.choice(given) for _ in range(rng.choice((1, 2, 2))))
         initials = "".join(initial[ch] for ch in name)
-        birth = datetime.date(1960 + i % 44, 1 + i % 12, 1 + i % 28)
-        id_number = chinese.make_id_number("640104" if i % 3 else "640302", birth, i // 100000 * 100 + i % 97)
-        id_number = id_number[:14] + f"{(i // 97) % 1000:03d}"
-        id_number = id_number + chinese.ric.calc_check_digit(id_number + "0")
+        # (birth date, sequence) is unique per row: 16,000 birth dates times up to 1,000 sequences.
+        birth = first_birth + datetime.timedelta(days=i % 16000)
+        id_number = chinese.make_id_number("640104" if i % 3 else "640302", birth, i // 16000)
         mobile = f"1{3 + i % 7}{i:09d}"[:11]
         created = now - datetime.timedelta(minutes=i * 1.5 + rng.random())
         if i % 100000 == 5:

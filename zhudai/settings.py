@@ -73,6 +73,8 @@ FIELD_ENCRYPTION_KEYS = [
 # requires `zhudai rotate-keys --reindex`.
 BLIND_INDEX_KEY = env("ZHUDAI_INDEX_KEY") or _dev_secret("ZHUDAI_INDEX_KEY", _new_key)
 
+# Behind our nginx (deploy/nginx.conf) the client address comes from X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 

@@ -25,7 +25,7 @@ class RoleBackend(ModelBackend):
         from .models import User
 
         try:
-            user = User.objects.select_related("role", "org_unit").get(pk=user_id)
+            user = User.objects.select_related("role").get(pk=user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -17,3 +17,17 @@ class Action(models.TextChoices):
     MERGE = "merge", _("合并")
     HANDOVER = "handover", _("离职交接")
     KEY_ROTATION = "key_rotation", _("密钥轮换")
+
+
+# Labels for the object types events are recorded under.
+OBJECT_TYPES = {
+    "customer": _("客户"),
+    "followup": _("跟进记录"),
+    "related_person": _("关联人"),
+    "attachment": _("附件"),
+    "user": _("用户"),
+    "role": _("角色"),
+    "org_unit": _("组织"),
+    "field_definition": _("自定义字段"),
+    "system": _("系统"),
+}

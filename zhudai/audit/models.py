@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Action
+from .choices import OBJECT_TYPES, Action
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -44,6 +44,10 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def object_type_label(self):
+        return OBJECT_TYPES.get(self.object_type, self.object_type)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

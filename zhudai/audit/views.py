@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from .choices import Action
+from .choices import OBJECT_TYPES, Action
 from .models import AuditEvent
 
 
@@ -18,7 +18,8 @@ class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False,
                         widget=forms.TextInput(attrs={"placeholder": _("操作人、对象、请求ID")}))
     action = forms.ChoiceField(label=_("操作"), required=False, choices=[("", _("全部操作"))] + Action.choices)
-    object_type = forms.CharField(label=_("对象类型"), required=False)
+    object_type = forms.ChoiceField(label=_("对象类型"), required=False,
+                                    choices=[("", _("全部类型"))] + list(OBJECT_TYPES.items()))
     date_from = forms.DateField(label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ip = forms.CharField(label=_("IP"), required=False)

@@ -12,6 +12,7 @@ from html import escape
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
@@ -41,13 +42,18 @@ class ListPaginator(Paginator):
 
 
 def tags_by_customer(customer_ids):
-    from .models import Customer
+    """{customer id: [tag names]} in one plain statement (the ORM's compile step cost more than the query)."""
+    from .models import Customer, Tag
 
-    through = Customer.tags.through
+    through = Customer.tags.through._meta.db_table
+    tag = Tag._meta.db_table
+    marks = ", ".join(["%s"] * len(customer_ids))
     found = {}
-    for customer_id, name in through.objects.filter(customer_id__in=customer_ids).values_list(
-            "customer_id", "tag__name").order_by("tag__name"):
-        found.setdefault(customer_id, []).append(name)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT ct.customer_id, t.name FROM {through} ct JOIN {tag} t ON t.id = ct.tag_id "
+                    f"WHERE ct.customer_id IN ({marks}) ORDER BY t.name", [int(i) for i in customer_ids])
+        for customer_id, name in cur.fetchall():
+            found.setdefault(customer_id, []).append(name)
     return found
 
 

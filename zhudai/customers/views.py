@@ -136,7 +136,7 @@ def customer_detail(request, pk):
 @login_required
 @permission_required("customer.add", raise_exception=True)
 def customer_create(request):
-    form = CustomerForm(request.POST or None, user=request.user)
+    form = CustomerForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.create_customer(request.user, form.save(commit=False),
@@ -153,7 +153,7 @@ def customer_create(request):
 def customer_edit(request, pk):
     customer = queries.access_customer(request.user, pk, "customer.change")
     before = services.snapshot(customer)
-    form = CustomerForm(request.POST or None, instance=customer, user=request.user,
+    form = CustomerForm(request.POST or None, request.FILES or None, instance=customer, user=request.user,
                         initial={"tags": list(customer.tags.all())})
     if request.method == "POST" and form.is_valid():
         try:

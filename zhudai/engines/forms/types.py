@@ -61,12 +61,17 @@ def form_field(defn, *, disabled=False):
     if t == FieldType.ID_NUMBER:
         return IdNumberField(**common)
     if t == FieldType.FILE:
-        return forms.FileField(**common)
+        return forms.FileField(validators=[validate_file_size], **common)
     if t == FieldType.USER:
         from django.contrib.auth import get_user_model
 
         return forms.ModelChoiceField(queryset=get_user_model().objects.filter(is_active=True), **common)
     raise ValueError(f"unknown field type {t}")
+
+
+def validate_file_size(upload):
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError(_("文件不能超过 20 MB。"), code="file_size")
 
 
 class MoneyField(forms.CharField):
@@ -113,8 +118,7 @@ def to_storage(defn, value, previous=None):
 
 
 def store_file(upload):
-    if upload.size > MAX_FILE_BYTES:
-        raise ValidationError(_("文件不能超过 20 MB。"))
+    validate_file_size(upload)
     data = cipher().encrypt_bytes(upload.read())
     path = default_storage.save(f"custom/{timezone.now():%Y/%m}/file.bin", ContentFile(data))
     return {"path": path, "name": upload.name[:200], "size": upload.size}

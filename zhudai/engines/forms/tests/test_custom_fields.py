@@ -96,3 +96,18 @@ def test_definitions_are_validated(people, client_for, data, error):
     response = define(client_for(people.admin), **data)
     assert error in response.content.decode()
     assert not FieldDefinition.objects.exists()
+
+
+def test_file_fields_are_stored_encrypted_and_served_to_those_who_see_the_customer(people, client_for, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    define(client_for(people.admin), label="收入证明", key="income_proof", field_type="file")
+    client = client_for(people.sales1)
+    client.post(reverse("customers:create"), base_form(
+        cf_income_proof=SimpleUploadedFile("收入证明.pdf", b"%PDF income 640104", "application/pdf")))
+    customer = Customer.objects.get()
+    stored = customer.custom_fields["income_proof"]
+    assert b"640104" not in (settings.MEDIA_ROOT / stored["path"]).read_bytes()
+    url = reverse("customers:custom_file", args=[customer.pk, "income_proof"])
+    assert client.get(url).content == b"%PDF income 640104"
+    assert client_for(people.sales3).get(url).status_code == 404

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             with acting(None, label="cli:demo"):
                 users, _units = create_demo_firm()
                 created = create_demo_customers(users, count=customers)
-                record(Action.CREATE, object_type="system", object_repr="demo data",
+                record(Action.CREATE, object_type="system", object_repr="演示数据",
                        extra={"customers": created})
             self.stdout.write(self.style.SUCCESS(f"已生成演示数据：{created} 位客户。"))
         self.stdout.write("\n演示账号（密码均为 demo1234）:")
