@@ -243,6 +243,18 @@ def phase_queries(repeat):
     print(json.dumps(out))
 
 
+def phase_migrate():
+    """Bring reused data up to the current schema (new indexes), then refresh planner statistics."""
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
 def phase_session(username):
     """Log a user in and print the session cookie, for wrk."""
     django_setup()
@@ -270,7 +282,8 @@ def prepare(db, rows, rebuild):
     env = env_for(db)
     samples = Path(env["ZHUDAI_HOME"]) / "samples.json"
     if not rebuild and samples.exists() and json.loads(samples.read_text()).get("rows") == rows:
-        print(f"[{db}] reusing {rows:,} rows in {env['ZHUDAI_HOME']}", file=sys.stderr)
+        print(f"[{db}] reusing {rows:,} rows in {env['ZHUDAI_HOME']} (migrating it first)", file=sys.stderr)
+        run_phase(env, "_migrate")
         return env
     if db == "sqlite":
         for f in Path(env["ZHUDAI_HOME"]).glob("bench.sqlite3*"):
@@ -345,7 +358,7 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
         phase, args = sys.argv[1], sys.argv[2:]
         {"_build": lambda: phase_build(int(args[0])), "_queries": lambda: phase_queries(int(args[0])),
-         "_session": lambda: phase_session(args[0])}[phase]()
+         "_session": lambda: phase_session(args[0]), "_migrate": phase_migrate}[phase]()
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)

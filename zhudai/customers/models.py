@@ -143,6 +143,9 @@ class Customer(EncryptedModelMixin, models.Model):
             models.Index(fields=["stage", "-created_at"], name="customer_stage_created"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_owner_next"),
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
+            # Name-prefix search inside a data scope.
+            models.Index(fields=["owner", "name"], name="customer_owner_name"),
+            models.Index(fields=["org_unit", "name"], name="customer_unit_name"),
         ]
 
     def __str__(self):

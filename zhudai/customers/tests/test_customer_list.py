@@ -107,3 +107,22 @@ def test_deactivated_users_are_never_offered_or_assigned(people, client_for, som
     client.post(reverse("customers:bulk"), {"action": "assign", "owner": people.sales2.pk,
                                             "ids": [some_customers["zhang"].pk]})
     assert Customer.objects.get(pk=some_customers["zhang"].pk).owner == people.sales1
+
+
+def test_list_rows_escape_what_users_typed(people, client_for):
+    customer = factories.customer(people.sales1, name='<script>alert("x")</script>')
+    customer.tags.add(Tag.objects.create(name="<b>vip</b>"))
+    page = client_for(people.sales1).get(reverse("customers:list")).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "<b>vip</b>" not in page and "&lt;b&gt;vip&lt;/b&gt;" in page
+
+
+def test_the_filter_panel_is_cached_but_follows_new_tags_and_users(people, client_for):
+    client = client_for(people.lead1)
+    client.get(reverse("customers:list"))
+    Tag.objects.create(name="新标签")
+    assert "新标签" in client.get(reverse("customers:list")).content.decode()
+    from zhudai.accounts.services import deactivate_user
+
+    deactivate_user(people.admin, people.sales2)
+    assert people.sales2.display_name not in client.get(reverse("customers:list")).content.decode()
