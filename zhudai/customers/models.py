@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhudai.accounts.scoping import ScopedQuerySet
 from zhudai.core import chinese
-from zhudai.security.fields import BlindIndexField, EncryptedField, EncryptedModelMixin
+from zhudai.security.fields import BlindIndexField, EncryptedField, EncryptedModelMixin, blind_index_index
 
 from .choices import (AttachmentKind, CreditRating, FollowUpKind, Gender, LoanType, MaritalStatus,
                       Relation)
@@ -146,6 +146,9 @@ class Customer(EncryptedModelMixin, models.Model):
             # Name-prefix search inside a data scope.
             models.Index(fields=["owner", "name"], name="customer_owner_name"),
             models.Index(fields=["org_unit", "name"], name="customer_unit_name"),
+            blind_index_index("mobile_bidx", "customer_mobile_bidx"),
+            blind_index_index("backup_phone_bidx", "customer_backup_phone_bidx"),
+            blind_index_index("bank_card_bidx", "customer_bank_card_bidx"),
         ]
 
     def __str__(self):
@@ -188,6 +191,10 @@ class RelatedPerson(EncryptedModelMixin, models.Model):
 
     class Meta:
         ordering = ["relation", "id"]
+        indexes = [
+            blind_index_index("id_number_bidx", "related_id_number_bidx"),
+            blind_index_index("mobile_bidx", "related_mobile_bidx"),
+        ]
         verbose_name = verbose_name_plural = _("关联人")
 
     def __str__(self):
