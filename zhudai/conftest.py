@@ -15,7 +15,11 @@ class People(dict):
 @pytest.fixture
 def firm(db):
     from zhudai.accounts.demo import create_demo_firm
+    from zhudai.customers.defaults import create_default_stages_and_channels
+    from zhudai.customers.models import Channel, Stage
 
+    # Transactional tests empty every table, data-migration rows included: put the defaults back.
+    create_default_stages_and_channels(Stage, Channel)
     return create_demo_firm()
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .choices import UnitKind
+from .defaults import create_default_roles
 from .models import OrgUnit, Role, User
 
 # username, name, role code, unit key
@@ -26,6 +27,7 @@ PEOPLE = [
 @transaction.atomic
 def create_demo_firm(password="demo1234"):
     """Create the org tree and users if missing; returns {username: User}."""
+    create_default_roles(Role)  # present after migrate; recreated where a test emptied the tables
     company, _ = OrgUnit.objects.get_or_create(name="宁夏融信助贷服务有限公司", defaults={"kind": UnitKind.COMPANY})
     yinchuan, _ = OrgUnit.objects.get_or_create(
         name="银川分公司", defaults={"kind": UnitKind.DEPARTMENT, "parent": company, "order": 1})
