@@ -141,8 +141,9 @@ class Customer(EncryptedModelMixin, models.Model):
             models.Index(fields=["owner", "-created_at"], name="customer_owner_created"),
             models.Index(fields=["org_unit", "-created_at"], name="customer_unit_created"),
             models.Index(fields=["stage", "-created_at"], name="customer_stage_created"),
-            # A team's list filtered by stage: its COUNT and first page from one index.
-            models.Index(fields=["org_unit", "stage", "-created_at"], name="customer_unit_stage_created"),
+            # A team's list filtered by stage: its COUNT and first page from one index. Stage leads,
+            # so that SQLite never picks it for a team's unfiltered list (it would sort the team).
+            models.Index(fields=["stage", "org_unit", "-created_at"], name="customer_stage_unit_created"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_owner_next"),
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
             # Name-prefix search inside a data scope.
