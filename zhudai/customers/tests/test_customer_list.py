@@ -126,3 +126,15 @@ def test_the_filter_panel_is_cached_but_follows_new_tags_and_users(people, clien
 
     deactivate_user(people.admin, people.sales2)
     assert people.sales2.display_name not in client.get(reverse("customers:list")).content.decode()
+
+
+def test_renamed_stages_and_users_show_at_once_in_the_list(people, client_for, some_customers):
+    client = client_for(people.sales1)
+    client.get(reverse("customers:list"))
+    stage = Stage.objects.get(code="collecting")
+    stage.name = "材料收集"
+    stage.save()
+    people.sales1.name = "刘经理"
+    people.sales1.save()
+    page = client.get(reverse("customers:list")).content.decode()
+    assert "材料收集" in page and "刘经理" in page
