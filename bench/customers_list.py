@@ -400,7 +400,9 @@ def main():
 
 def write_results(figures, opts):
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    lines = [f"\n## customers_list — {stamp}\n",
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "?"
+    lines = [f"\n## customers_list — {stamp} — commit {commit}\n",
              f"Machine: {machine()}. {opts.rows:,} customers; wrk -t2 -c{opts.connections} -d{opts.duration}s against gunicorn "
              f"with 2 sync workers on the same machine; list page as `{opts.user}` (scoped, 20 rows, with count).\n",
              "| metric | value | unit | target |", "|---|---:|---|---|"]
