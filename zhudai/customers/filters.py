@@ -32,8 +32,8 @@ EXACT_MATCH_LIMIT = 500
 
 def search(queryset, text):
     """Apply the search box to `queryset` (already scoped)."""
-    q = search_q(text)
-    if q and all(isinstance(child, tuple) and child[0].endswith("_bidx") for child in q.children):
+    q, exact = search_q(text)
+    if exact:
         # Phone and ID searches match a handful of rows: take their ids first. Left to itself,
         # SQLite walks the created_at index for the ORDER BY and tests a million rows.
         ids = list(queryset.filter(q).order_by().values_list("pk", flat=True)[:EXACT_MATCH_LIMIT])
@@ -42,19 +42,22 @@ def search(queryset, text):
 
 
 def search_q(text):
-    """One search box: phone or ID number exactly (blind index), pinyin initials, or name/employer prefix."""
+    """One search box: phone or ID number exactly (blind index), pinyin initials, or name/employer prefix.
+
+    Returns (Q, exact): `exact` when the Q is a blind-index match of a phone or ID number.
+    """
     text = text.strip().replace(" ", "")
     if not text:
-        return Q()
+        return Q(), False
     if ID_LIKE.match(text):
-        return Q(id_number_bidx=blind_index("id_number", text))
+        return Q(id_number_bidx=blind_index("id_number", text)), True
     digits = re.sub(r"[\s-]", "", text)
     if PHONE_LIKE.match(digits):
         h = blind_index("phone", digits)
-        return Q(mobile_bidx=h) | Q(backup_phone_bidx=h)
+        return Q(mobile_bidx=h) | Q(backup_phone_bidx=h), True
     if LATIN.match(text):
-        return Q(name_initials__prefix=text.lower())
-    return Q(name__prefix=text) | Q(employer__prefix=text)
+        return Q(name_initials__prefix=text.lower()), False
+    return Q(name__prefix=text) | Q(employer__prefix=text), False
 
 
 class CustomerFilterSet(df.FilterSet):
