@@ -199,7 +199,7 @@ class AttachmentForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("分配给"), queryset=User.objects.none())
+    owner = forms.ModelChoiceField(label=_("分配给"), queryset=User.objects.none(), empty_label=_("选择业务员…"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
