@@ -51,6 +51,7 @@ def customer_list(request):
         "page": page, "query": query.urlencode(), "sort": params.get("sort", "-created"),
         "rows_html": rendering.rows_html(list(page), list_url),
     }
+    context["table_head"] = rendering.table_head(context["sort"], context["query"])
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-table":
         return render(request, "customers/_list_table.html", context)
 

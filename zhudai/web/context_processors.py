@@ -1,23 +1,34 @@
-"""The sidebar: sections shown only to users who may open them."""
+"""The sidebar: sections shown only to users who may open them.
+
+The layout is on every page, so its sidebar is built here once per language, visible sections and
+active section (an in-process cache of a few dozen strings) rather than by template loops per request.
+"""
 
 from functools import lru_cache
+from html import escape
 
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 NAV = [
-    # label, url name, permission (None: every logged-in user), icon
-    (_("工作台"), "web:home", None, "⌂"),
-    (_("客户"), "customers:list", "customer.view", "👥"),
+    # label, url name, permission (None: every logged-in user)
+    (gettext_lazy("工作台"), "web:home", None),
+    (gettext_lazy("客户"), "customers:list", "customer.view"),
 ]
 SETTINGS_NAV = [
-    (_("用户"), "accounts:users", "user.manage"),
-    (_("组织架构"), "accounts:units", "user.manage"),
-    (_("角色与权限"), "accounts:roles", "user.manage"),
-    (_("离职交接"), "accounts:handover", "user.handover"),
-    (_("自定义字段"), "fields:list", "settings.fields"),
-    (_("操作日志"), "audit:list", "audit.view"),
+    (gettext_lazy("用户"), "accounts:users", "user.manage"),
+    (gettext_lazy("组织架构"), "accounts:units", "user.manage"),
+    (gettext_lazy("角色与权限"), "accounts:roles", "user.manage"),
+    (gettext_lazy("离职交接"), "accounts:handover", "user.handover"),
+    (gettext_lazy("自定义字段"), "fields:list", "settings.fields"),
+    (gettext_lazy("操作日志"), "audit:list", "audit.view"),
 ]
+ASSETS = {"css": "css/zhudai.css", "htmx": "vendor/htmx/htmx.min.js", "alpine": "vendor/alpinejs/alpine.min.js",
+          "js": "js/zhudai.js", "icon": "favicon.svg"}
 
 
 @lru_cache(maxsize=None)
@@ -25,20 +36,45 @@ def _url(name):
     return reverse(name)
 
 
+@lru_cache(maxsize=1)
+def _assets():
+    # Static names are fixed for the life of the process (a new collectstatic needs a restart anyway).
+    return {key: static(path) for key, path in ASSETS.items()}
+
+
+def _active(url, path):
+    return path == url if url == "/" else path.startswith(url)
+
+
+@lru_cache(maxsize=512)
+def _sidebar(language, main, settings):
+    """main / settings: tuples of (index into NAV / SETTINGS_NAV, active)."""
+    link = '<a href="{url}"{active}>{label}</a>'
+    parts = [f'<a class="brand" href="{escape(_url("web:home"))}">{escape(_("助贷管理"))}</a>']
+    for index, active in main:
+        label, name, _perm = NAV[index]
+        parts.append(link.format(url=escape(_url(name)), active=' class="active"' if active else "",
+                                 label=escape(str(label))))
+    if settings:
+        parts.append(f'<div class="group">{escape(_("设置"))}</div>')
+        for index, active in settings:
+            label, name, _perm = SETTINGS_NAV[index]
+            parts.append(link.format(url=escape(_url(name)), active=' class="active"' if active else "",
+                                     label=escape(str(label))))
+    return mark_safe("".join(parts))  # noqa: S308  every piece is escaped above
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"assets": _assets()}
     path = request.path
-    items = []
-    for label, name, perm, icon in NAV:
-        if perm is None or user.has_perm(perm):
-            url = _url(name)
-            active = path == url if url == "/" else path.startswith(url)
-            items.append({"label": label, "url": url, "icon": icon, "active": active})
-    settings_items = []
-    for label, name, perm in SETTINGS_NAV:
-        if user.has_perm(perm):
-            url = _url(name)
-            settings_items.append({"label": label, "url": url, "active": path.startswith(url)})
-    return {"nav_items": items, "settings_items": settings_items}
+    main = tuple((n, _active(_url(name), path)) for n, (_l, name, perm) in enumerate(NAV)
+                 if perm is None or user.has_perm(perm))
+    settings = tuple((n, path.startswith(_url(name))) for n, (_l, name, perm) in enumerate(SETTINGS_NAV)
+                     if user.has_perm(perm))
+    return {
+        "assets": _assets(),
+        "sidebar": _sidebar(get_language(), main, settings),
+        "nav_urls": {"home": _url("web:home"), "password": _url("accounts:password"), "logout": _url("logout")},
+    }
