@@ -7,7 +7,7 @@ documented spellings `zhudai import …` and `zhudai rotate-keys` are mapped to 
 import os
 import sys
 
-ALIASES = {"import": "import_", "rotate-keys": "rotate_keys"}
+ALIASES = {"import": "import_", "import-rollback": "import_rollback", "rotate-keys": "rotate_keys"}
 
 
 def main(argv=None):

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "zhudai.security",
     "zhudai.engines.forms",
     "zhudai.customers",
+    "zhudai.io",
     "zhudai.api",
     "zhudai.web",
 ]
@@ -229,6 +230,10 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(ZHUDAI_HOME / "media")))
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# Spreadsheet import limits: file size, data rows, and the unzipped size of .xlsx/.ods files.
+IMPORT_MAX_FILE_BYTES = int(env("IMPORT_MAX_FILE_MB", "200")) * 1024 * 1024
+IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "1000000"))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(env("IMPORT_MAX_UNCOMPRESSED_MB", "2000")) * 1024 * 1024
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
 
 REDIS_URL = env("REDIS_URL")

@@ -7,17 +7,18 @@ DEFAULT_ROLES = [
     # code, name, description, data scope, permissions
     ("salesperson", "业务员", "拥有并跟进自己的客户", "own", CUSTOMER_WORK),
     ("team_lead", "团队主管", "查看本团队客户，一级审批，分配线索", "team",
-     CUSTOMER_WORK + ["customer.assign", "customer.export"]),
-    ("front_desk", "前台", "录入新线索", "own", ["customer.view", "customer.add", "sensitive.reveal_phone"]),
+     CUSTOMER_WORK + ["customer.assign", "customer.export", "customer.import"]),
+    ("front_desk", "前台", "录入新线索", "own",
+     ["customer.view", "customer.add", "customer.import", "sensitive.reveal_phone"]),
     ("risk", "风控专员", "审核资料，评估风险", "all",
      CUSTOMER_READ + ["sensitive.reveal_id_number", "sensitive.reveal_bank_card"]),
     ("approver", "审批人", "部门经理、总经理，最终审批", "all",
-     CUSTOMER_WORK + ["customer.assign", "customer.export", "customer.merge", "sensitive.reveal_bank_card",
-                      "user.handover", "audit.view"]),
+     CUSTOMER_WORK + ["customer.assign", "customer.export", "customer.import", "customer.merge",
+                      "sensitive.reveal_bank_card", "user.handover", "audit.view"]),
     ("finance", "财务", "放款、费用、佣金", "all", CUSTOMER_READ + ["sensitive.reveal_bank_card"]),
     ("postloan", "贷后", "还款提醒与催收", "all", CUSTOMER_READ + ["customer.change"]),
     ("admin", "系统管理员", "用户、角色、字段、流程与规则", "all",
-     CUSTOMER_WORK + ["customer.delete", "customer.assign", "customer.export", "customer.merge",
+     CUSTOMER_WORK + ["customer.delete", "customer.assign", "customer.export", "customer.import", "customer.merge",
                       "sensitive.reveal_bank_card", "user.manage", "user.handover", "audit.view",
                       "settings.fields"]),
 ]
@@ -30,3 +31,16 @@ def create_default_roles(Role):
             defaults={"name": name, "description": description, "data_scope": scope,
                       "permissions": sorted(set(permissions)), "is_system": True},
         )
+
+
+# Permissions added to the shipped roles after their first release: {permission: [role codes]}.
+ADDED_PERMISSIONS = {
+    "customer.import": ["team_lead", "front_desk", "approver", "admin"],
+}
+
+
+def grant_added_permissions(Role, permission):
+    for role in Role.objects.filter(code__in=ADDED_PERMISSIONS[permission], is_system=True):
+        if permission not in role.permissions:
+            role.permissions = sorted(set(role.permissions) | {permission})
+            role.save(update_fields=["permissions"])

@@ -17,6 +17,7 @@ class Action(models.TextChoices):
     MERGE = "merge", _("合并")
     HANDOVER = "handover", _("离职交接")
     KEY_ROTATION = "key_rotation", _("密钥轮换")
+    IMPORT = "import", _("导入")
 
 
 # Labels for the object types events are recorded under.
@@ -29,5 +30,6 @@ OBJECT_TYPES = {
     "role": _("角色"),
     "org_unit": _("组织"),
     "field_definition": _("自定义字段"),
+    "import": _("导入记录"),
     "system": _("系统"),
 }

@@ -8,6 +8,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -76,6 +77,7 @@ def parse_id_number(value, today=None):
     return IdInfo(number, birth, gender, number[:6], region_name(number[:6]))
 
 
+@lru_cache(maxsize=4096)
 def region_name(code):
     """Province and county for an area code, e.g. 640104 → 宁夏回族自治区兴庆区; '' if unknown."""
     from stdnum import numdb
@@ -189,3 +191,99 @@ def make_id_number(region_code, birth_date, sequence):
     """A valid ID number for demo and test data: region, birth date, 3-digit sequence, check digit."""
     body = f"{region_code}{birth_date:%Y%m%d}{sequence % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
+
+
+# ---------------------------------------------------------------- spreadsheet cells ------------
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's 1900 leap-year bug
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME_RE = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+
+
+def clean_text(value):
+    """Spreadsheet cell → trimmed text: full-width spaces and stray whitespace removed, a whole
+    number stored as 123.0 written as 123."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\u3000", " ").strip()
+
+
+def parse_date(value):
+    """A date from an Excel date cell or serial, 2026/3/5, 2026-03-05, 2026.3.5, 2026年3月5日 or
+    20260305; None for empty. Dates that do not exist (2026-02-30) are refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 19000101 <= value <= 99991231 and value == int(value):
+            return parse_date(str(int(value)))  # 20260305 typed into a number cell
+        if 1 <= value < 2958466:  # Excel's range: 1900-01-01 … 9999-12-31
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        raise ValidationError(_("日期格式不正确：%(v)s") % {"v": value}, code="date")
+    text = to_halfwidth(str(value)).strip()
+    if not text:
+        return None
+    text = text.split(" ")[0] if " " in text and _DATE_RE.match(text.split(" ")[0]) else text
+    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if not match and text.replace(".", "", 1).isdigit():
+        return parse_date(float(text))  # a serial written as text
+    if not match:
+        raise ValidationError(_("日期格式不正确：%(v)s（可填 2026-03-05、2026/3/5 或 2026年3月5日）") % {"v": value},
+                              code="date")
+    try:
+        return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise ValidationError(_("日期不存在：%(v)s") % {"v": value}, code="date") from None
+
+
+def parse_datetime(value, tz=None):
+    """Like parse_date, with an optional time of day (2026-03-05 14:30); aware, in `tz` (default:
+    the current time zone)."""
+    from django.utils import timezone
+
+    if value is None or value == "":
+        return None
+    tz = tz or timezone.get_current_timezone()
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=tz)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        day = parse_date(value)
+        seconds = round((value - int(value)) * 86400)
+        return datetime.datetime.combine(day, datetime.time(), tzinfo=tz) + datetime.timedelta(seconds=seconds)
+    text = to_halfwidth(str(value)).strip().replace("T", " ")
+    date_part, _sep, time_part = text.partition(" ")
+    day = parse_date(date_part)
+    if day is None:
+        return None
+    moment = datetime.time()
+    time_part = time_part.strip()
+    if time_part:
+        match = _TIME_RE.match(time_part)
+        try:
+            moment = datetime.time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+        except (AttributeError, ValueError):
+            raise ValidationError(_("时间格式不正确：%(v)s") % {"v": value}, code="datetime") from None
+    return datetime.datetime.combine(day, moment, tzinfo=tz)
+
+
+_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+
+def id_number_cell(value):
+    """An ID number from a spreadsheet cell. A cell Excel stored as a number has lost its last
+    digits (Excel keeps 15 significant digits), so it is refused, never guessed."""
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _SCIENTIFIC_RE.match(value.strip())):
+        raise ValidationError(
+            _("身份证号被 Excel 存成了数字，最后几位已经丢失，无法还原。请把该列设置为“文本”格式，"
+              "重新填写或粘贴完整的身份证号后再导入。"),
+            code="id_as_number",
+        )
+    return parse_id_number(value).number

@@ -25,6 +25,7 @@ class CustomersConfig(AppConfig):
                 ("customer.add", _("新建客户")),
                 ("customer.change", _("编辑客户")),
                 ("customer.delete", _("删除客户")),
+                ("customer.import", _("批量导入客户")),
                 ("customer.export", _("导出客户")),
                 ("customer.assign", _("分配客户")),
                 ("customer.merge", _("合并重复客户")),

@@ -1,0 +1,396 @@
+"""Customers as spreadsheet columns: one list of columns drives the import, the export and the
+import template, so export > edit > import round-trips.
+
+Each column knows its header (the field's label), the other headers people use for it, and how a
+cell becomes a stored value, with the same rules as the customer form (`core.chinese` for IDs,
+phones, money and dates; the choice lists; `engines.forms.types` for custom fields).
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from zhudai.core import chinese
+from zhudai.security import masking
+
+from .choices import CreditRating, Gender, LoanType, MaritalStatus
+from .models import Channel, Customer, Stage
+
+_SPLIT_RE = re.compile(r"[,，、;；/|]+")
+
+
+@dataclass
+class Column:
+    key: str  # a Customer attribute, or "cf:<custom field key>"
+    label: str
+    synonyms: tuple = ()
+    clean: object = None  # cell value -> stored value; raises ValidationError
+    choices: list = field(default_factory=list)  # labels offered in the template's drop-down
+    sensitive: str = ""  # masking kind for the export
+    help: str = ""
+
+
+def normalize_header(text):
+    text = chinese.to_halfwidth(str(text or "")).lower()
+    text = re.sub(r"[\s*＊:：]", "", text)
+    return re.sub(r"\((元|万元|%|月)\)$", "", text)
+
+
+# -- cell cleaners ------------------------------------------------------------------------------
+
+def text_cleaner(max_length):
+    def clean(value):
+        text = chinese.clean_text(value)
+        if len(text) > max_length:
+            raise ValidationError(_("内容超过 %(n)d 个字。") % {"n": max_length})
+        return text
+    return clean
+
+
+def choice_cleaner(choices_class, extra=None):
+    lookup = {}
+    for code, label in choices_class.choices:
+        lookup[str(label)] = code
+        lookup[code.lower()] = code
+    lookup.update(extra or {})
+    labels = "、".join(str(label) for _c, label in choices_class.choices)
+
+    def clean(value):
+        text = chinese.clean_text(value)
+        code = lookup.get(text) or lookup.get(text.lower())
+        if code is None:
+            raise ValidationError(_("“%(v)s”不是有效选项，可选：%(c)s") % {"v": text, "c": labels})
+        return code
+    return clean
+
+
+def clean_money(value):
+    amount = chinese.parse_money(value)
+    if amount is not None and (amount < 0 or amount >= Decimal("1e12")):
+        raise ValidationError(_("金额超出范围。"))
+    return amount
+
+
+def clean_rate(value):
+    text = chinese.clean_text(value).rstrip("%％")
+    try:
+        rate = Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValidationError(_("利率格式不正确：%(v)s") % {"v": value}) from None
+    if isinstance(value, float) and value < 1:  # a percentage cell: 0.12 shown as 12%
+        rate = (Decimal(str(value)) * 100).quantize(Decimal("0.01"))
+    if not Decimal(0) <= rate < Decimal(1000):
+        raise ValidationError(_("利率超出范围。"))
+    return rate
+
+
+def clean_term(value):
+    text = chinese.clean_text(value).removesuffix("个月").removesuffix("月").removesuffix("期")
+    if not text.isdigit() or not 0 < int(text) <= 600:
+        raise ValidationError(_("期限应为 1 到 600 之间的整数（月）。"))
+    return int(text)
+
+
+def clean_id_number(value):
+    return chinese.id_number_cell(value)
+
+
+def clean_mobile(value):
+    return chinese.validate_mobile(chinese.clean_text(value))
+
+
+def clean_phone(value):
+    return chinese.validate_phone(chinese.clean_text(value))
+
+
+def clean_bank_card(value):
+    if isinstance(value, float):
+        raise ValidationError(_("银行卡号被 Excel 存成了数字，后几位可能已丢失。请把该列设置为“文本”格式后重新填写。"))
+    return chinese.validate_bank_card(chinese.clean_text(value))
+
+
+def clean_tags(value):
+    return [t.strip()[:30] for t in _SPLIT_RE.split(chinese.clean_text(value)) if t.strip()]
+
+
+class LookupCleaner:
+    """Names of stages, channels and users to their ids, loaded once per import."""
+
+    def __init__(self, pairs, what):
+        self.lookup = {}
+        for pk, *names in pairs:
+            for name in names:
+                if name:
+                    self.lookup.setdefault(str(name).strip(), set()).add(pk)
+        self.what = what
+
+    def __call__(self, value):
+        text = chinese.clean_text(value)
+        found = self.lookup.get(text, set())
+        if len(found) == 1:
+            return next(iter(found))
+        if not found:
+            raise ValidationError(_("找不到%(what)s“%(v)s”。") % {"what": self.what, "v": text})
+        raise ValidationError(_("有多个%(what)s叫“%(v)s”，请改填登录名。") % {"what": self.what, "v": text})
+
+
+# -- the columns --------------------------------------------------------------------------------
+
+BUILTIN = [
+    # key, synonyms, cleaner (None: text with the model field's max_length)
+    ("name", ("客户姓名", "名字", "客户名称", "客户", "借款人", "借款人姓名", "name"), None),
+    ("id_number", ("身份证", "身份证号码", "证件号码", "证件号", "身份证件号"), clean_id_number),
+    ("mobile", ("手机号码", "手机", "联系电话", "电话", "联系方式", "电话号码", "mobile", "phone"), clean_mobile),
+    ("backup_phone", ("备用手机", "其他电话", "座机", "备用号码", "第二联系电话"), clean_phone),
+    ("wechat", ("微信", "微信号码"), None),
+    ("gender", ("性别",), choice_cleaner(Gender, {"男性": "M", "女性": "F", "m": "M", "f": "F"})),
+    ("birth_date", ("生日", "出生年月日"), chinese.parse_date),
+    ("marital_status", ("婚姻", "婚否", "婚姻状态"), choice_cleaner(MaritalStatus, {"已婚已育": "married"})),
+    ("registered_address", ("户籍", "户口所在地", "户籍所在地"), None),
+    ("current_address", ("现住址", "居住地址", "地址", "家庭住址", "现居住地址"), None),
+    ("city", ("城市", "地区", "所在地区"), None),
+    ("occupation", ("职业", "职务"), None),
+    ("employer", ("工作单位", "单位", "公司", "公司名称", "单位名"), None),
+    ("employer_address", ("公司地址", "工作地址"), None),
+    ("monthly_income", ("月收入", "收入", "月薪", "月收入元"), clean_money),
+    ("credit_rating", ("征信", "征信状况", "信用情况"), choice_cleaner(CreditRating, {"好": "good", "无": "none"})),
+    ("total_debt", ("负债总额", "总负债"), clean_money),
+    ("debts", ("负债", "负债明细"), None),
+    ("house", ("房产", "房产情况"), None),
+    ("vehicles", ("车辆", "车产", "车产情况"), None),
+    ("bank_name", ("开户行", "银行", "开户银行名称"), None),
+    ("bank_card", ("卡号", "银行账号", "银行卡", "收款账号"), clean_bank_card),
+    ("loan_type", ("贷款产品类型", "产品类型"), choice_cleaner(LoanType, {"信用": "credit", "抵押": "mortgage"})),
+    ("expected_amount", ("期望金额", "贷款金额", "需求金额", "意向金额", "申请金额", "借款金额"), clean_money),
+    ("term_months", ("期限", "贷款期限", "借款期限"), clean_term),
+    ("purpose", ("用途", "贷款用途", "借款用途"), None),
+    ("rate_min", ("利率下限",), clean_rate),
+    ("rate_max", ("利率上限", "可接受利率"), clean_rate),
+    ("channel", ("来源", "渠道", "客户渠道", "来源渠道"), "channel"),
+    ("owner", ("业务员", "客户经理", "负责人", "归属人", "所属业务员登录名"), "owner"),
+    ("stage", ("阶段", "状态", "客户状态", "客户阶段"), "stage"),
+    ("next_follow_up_at", ("下次跟进", "回访时间", "下次回访时间"), chinese.parse_datetime),
+    ("tags", ("标签", "客户标签"), clean_tags),
+    ("note", ("说明", "备注信息"), None),
+    ("created_at", ("登记日期", "登记时间", "进件日期", "录入时间", "创建日期"), chinese.parse_datetime),
+]
+SENSITIVE = {"id_number": "id_number", "mobile": "phone", "backup_phone": "phone", "bank_card": "bank_card"}
+
+
+def builtin_label(key):
+    if key == "tags":
+        return str(Customer._meta.get_field("tags").verbose_name)
+    return str(Customer._meta.get_field(key).verbose_name)
+
+
+def columns_for(user=None, *, with_lookups=True):
+    """The importable and exportable columns: built-in fields, then the custom fields `user` may
+    edit (all of them for the system). Lookup columns resolve names against the current tables."""
+    from zhudai.accounts.models import User
+    from zhudai.engines.forms.models import FieldDefinition
+
+    lookups = {}
+    if with_lookups:
+        lookups = {
+            "channel": LookupCleaner(Channel.objects.values_list("pk", "name"), _("客户来源")),
+            "stage": LookupCleaner(Stage.objects.values_list("pk", "name", "code"), _("阶段")),
+            "owner": LookupCleaner(User.objects.filter(is_active=True).values_list("pk", "username", "name"),
+                                   _("业务员")),
+        }
+    columns = []
+    for key, synonyms, cleaner in BUILTIN:
+        if cleaner is None:
+            cleaner = text_cleaner(Customer._meta.get_field(key).max_length or 5000)
+        elif isinstance(cleaner, str):
+            cleaner = lookups.get(cleaner)
+        choices = []
+        model_field = Customer._meta.get_field(key)
+        if getattr(model_field, "choices", None):
+            choices = [str(label) for _c, label in model_field.choices]
+        elif key == "stage" and with_lookups:
+            choices = list(Stage.objects.values_list("name", flat=True))
+        elif key == "channel" and with_lookups:
+            choices = list(Channel.objects.filter(is_active=True).values_list("name", flat=True))
+        columns.append(Column(key=key, label=builtin_label(key), synonyms=synonyms, clean=cleaner, choices=choices,
+                              sensitive=SENSITIVE.get(key, "")))
+    definitions = FieldDefinition.objects.for_model("customer")
+    if user is not None:
+        definitions = definitions.editable_by(user)
+    for defn in definitions:
+        column = custom_column(defn)
+        if column is not None:
+            columns.append(column)
+    return columns
+
+
+def custom_column(defn):
+    """A custom field as a column; file fields are not importable (a cell cannot hold a file)."""
+    from zhudai.engines.forms import types
+    from zhudai.engines.forms.choices import SENSITIVE_TYPES, FieldType
+
+    t = defn.field_type
+    if t == FieldType.FILE:
+        return None
+    form_field = types.form_field(defn)
+    form_field.required = False  # required-ness is checked per row, on create
+
+    def clean(value):
+        if t in (FieldType.DATE,):
+            value = chinese.parse_date(value)
+        elif t == FieldType.DATETIME:
+            value = chinese.parse_datetime(value)
+        elif t == FieldType.MONEY:
+            value = chinese.parse_money(value)
+        elif t == FieldType.BOOLEAN:
+            text = chinese.clean_text(value).lower()
+            if text in {"是", "有", "y", "yes", "true", "1", "√"}:
+                value = True
+            elif text in {"否", "无", "n", "no", "false", "0", "×"}:
+                value = False
+            else:
+                raise ValidationError(_("请填“是”或“否”。"))
+        elif t == FieldType.MULTI_CHOICE:
+            value = clean_tags(value)
+        elif t == FieldType.USER:
+            value = chinese.clean_text(value)
+            from zhudai.accounts.models import User
+
+            user = User.objects.filter(is_active=True, username=value).first() or \
+                User.objects.filter(is_active=True, name=value).first()
+            if user is None:
+                raise ValidationError(_("找不到用户“%(v)s”。") % {"v": value})
+            value = str(user.pk)
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if t == FieldType.ID_NUMBER:
+            value = chinese.id_number_cell(value)
+        cleaned = form_field.clean(value if not isinstance(value, (int, float)) or t == FieldType.NUMBER else str(value))
+        return types.to_storage(defn, cleaned)
+
+    choices = list(defn.choices) if t in (FieldType.CHOICE,) else (["是", "否"] if t == FieldType.BOOLEAN else [])
+    return Column(key=f"cf:{defn.key}", label=defn.label, synonyms=(defn.key,), clean=clean, choices=choices,
+                  sensitive=SENSITIVE_TYPES.get(t, ""), help=defn.help_text)
+
+
+def match_headers(header, columns, saved=None):
+    """{column index: column key} for a sheet's header: saved choices first (a saved "" means
+    "ignore"), then labels and synonyms. Each field is used by at most one column."""
+    saved = saved or {}
+    by_name = {}
+    for column in columns:
+        for name in (column.label, column.key, *column.synonyms):
+            by_name.setdefault(normalize_header(name), column.key)
+    mapping, used = {}, set()
+    for index, text in enumerate(header):
+        if not text:
+            continue
+        if text in saved:
+            key = saved[text]
+        else:
+            key = by_name.get(normalize_header(text), "")
+        if key and key not in used:
+            mapping[index] = key
+            used.add(key)
+    return mapping
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+EXPORT_BATCH = 2000
+
+
+def export_rows(queryset, columns, *, reveal=None):
+    """One list of cell values per customer of `queryset`, in `columns` order, streamed in batches.
+    `reveal` maps a masking kind to whether full values are written ({} masks everything; None:
+    full values, for the system)."""
+    from django.utils import timezone
+
+    from zhudai.accounts.models import User
+    from zhudai.engines.forms import types
+    from zhudai.engines.forms.choices import SENSITIVE_TYPES, FieldType
+    from zhudai.engines.forms.models import FieldDefinition
+
+    users = {pk: username for pk, username in User.objects.values_list("pk", "username")}
+    names = {"owner_id": users, "stage_id": dict(Stage.objects.values_list("pk", "name")),
+             "channel_id": dict(Channel.objects.values_list("pk", "name"))}
+    choice_labels = {key: {code: str(label) for code, label in Customer._meta.get_field(key).choices}
+                     for key in ("gender", "marital_status", "credit_rating", "loan_type")}
+    definitions = {d.key: d for d in FieldDefinition.objects.for_model("customer")}
+    tz = timezone.get_current_timezone()
+    attnames = ["id", "custom_fields"]
+    plan = []
+    for column in columns:
+        key = column.key
+        if key.startswith("cf:"):
+            plan.append(("cf", key[3:]))
+        elif key == "tags":
+            plan.append(("tags", None))
+        elif key in ("owner", "stage", "channel"):
+            attnames.append(f"{key}_id")
+            plan.append(("name", f"{key}_id"))
+        else:
+            attnames.append(key)
+            plan.append(("field", key))
+
+    def masked(kind, value):
+        if reveal is None or reveal.get(kind):
+            return value
+        return masking.mask(kind, value)
+
+    def custom(stored, defn):
+        if defn is None or stored in (None, "", []):
+            return ""
+        t = defn.field_type
+        if t in SENSITIVE_TYPES:
+            return masked(SENSITIVE_TYPES[t], types.plain_value(stored))
+        if t == FieldType.MULTI_CHOICE:
+            return "、".join(stored)
+        if t == FieldType.BOOLEAN:
+            return "是" if stored else "否"
+        if t == FieldType.USER:
+            return users.get(stored, "")
+        if t == FieldType.FILE:
+            return stored.get("name", "")
+        return stored
+
+    rows = queryset.values(*attnames).iterator(chunk_size=EXPORT_BATCH)
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= EXPORT_BATCH:
+            yield from _export_batch(batch, plan, names, choice_labels, definitions, tz, masked, custom)
+            batch = []
+    if batch:
+        yield from _export_batch(batch, plan, names, choice_labels, definitions, tz, masked, custom)
+
+
+def _export_batch(batch, plan, names, choice_labels, definitions, tz, masked, custom):
+    tags = {}
+    if any(kind == "tags" for kind, _a in plan):
+        through = Customer.tags.through.objects.filter(customer_id__in=[r["id"] for r in batch])
+        for customer_id, name in through.values_list("customer_id", "tag__name"):
+            tags.setdefault(customer_id, []).append(name)
+    for row in batch:
+        cells = []
+        for kind, arg in plan:
+            if kind == "field":
+                value = row[arg]
+                if arg in SENSITIVE:
+                    value = masked(SENSITIVE[arg], value)
+                elif arg in choice_labels:
+                    value = choice_labels[arg].get(value, value)
+                elif hasattr(value, "astimezone"):
+                    value = value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                elif hasattr(value, "isoformat"):
+                    value = value.isoformat()
+                cells.append(value)
+            elif kind == "name":
+                cells.append(names[arg].get(row[arg], "") if row[arg] else "")
+            elif kind == "tags":
+                cells.append("、".join(sorted(tags.get(row["id"], ()))))
+            else:
+                cells.append(custom((row["custom_fields"] or {}).get(arg), definitions.get(arg)))
+        yield cells
