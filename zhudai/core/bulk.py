@@ -40,7 +40,7 @@ def preparer(field):
     internal = field.get_internal_type()
     if internal == "DateTimeField":
         if connection.vendor == "sqlite":
-            return lambda v: None if v is None else connection.ops.adapt_datetimefield_value(v)
+            return _sqlite_datetime
         return None
     if internal == "DateField":
         return lambda v: None if v is None else v.isoformat()
@@ -53,6 +53,16 @@ def preparer(field):
     if internal == "BooleanField" and connection.vendor == "sqlite":
         return lambda v: None if v is None else int(v)
     return None
+
+
+def _sqlite_datetime(value):
+    """What Django stores for an aware datetime on SQLite (naive UTC text), without its per-value
+    settings lookups."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.isoformat(" ")
 
 
 def _json_default(value):
@@ -78,7 +88,8 @@ class RowWriter:
             row[n] = prepare(row[n])
         return row
 
-    def insert(self, rows):
+    def insert(self, rows, *, prepared=False):
+        """Insert `rows` (lists in `attnames` order); `prepared` when they went through prepared()."""
         if not rows:
             return 0
         qn = connection.ops.quote_name
@@ -88,9 +99,9 @@ class RowWriter:
             if connection.vendor == "postgresql":
                 with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row(self.prepared(row))
+                        copy.write_row(row if prepared else self.prepared(row))
             else:
                 marks = ", ".join(["%s"] * len(self.columns))
                 cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                                [self.prepared(row) for row in rows])
+                                rows if prepared else [self.prepared(row) for row in rows])
         return len(rows)

@@ -13,10 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhudai.audit.choices import Action
-from zhudai.audit.models import AuditEvent
-from zhudai.audit.services import _actor_label
-from zhudai.core import chinese, context
+from zhudai.core import chinese
 from zhudai.core.bulk import RowWriter, allocate_ids
 from zhudai.security import masking
 from zhudai.security.crypto import cipher
@@ -31,6 +28,13 @@ UPDATABLE = [f.attname for f in Customer._meta.concrete_fields
              if f.attname not in {"id", "name_initials", "id_number_bidx", "mobile_bidx", "backup_phone_bidx",
                                   "bank_card_bidx", "org_unit_id", "created_at", "updated_at", "created_by_id",
                                   "last_follow_up_at", "custom_fields"}]
+
+
+@dataclass
+class Prepared:
+    out: "Outcome"
+    creates: list  # (Excel row, prepared table row without id, tag names)
+    updates: list  # (Excel row, cleaned data, customer id)
 
 
 @dataclass
@@ -114,8 +118,9 @@ class CustomerImport:
                 data[column.key] = column.clean(raw)
             except ValidationError as exc:
                 errors.append((header, "；".join(exc.messages)))
-        if "id_number" in data:
-            info = chinese.parse_id_number(data["id_number"])
+        info = data.get("id_number")
+        if info is not None:
+            data["id_number"] = info.number
             data["birth_date"], data["gender"], data["native_region"] = info.birth_date, info.gender, info.region
         if data.get("rate_min") is not None and data.get("rate_max") is not None and data["rate_min"] > data["rate_max"]:
             errors.append((self.header_of.get("rate_max", ""), _("利率上限不能低于下限。")))
@@ -125,18 +130,27 @@ class CustomerImport:
         return data, errors
 
     def keys(self, data):
-        """Blind indexes this row is known by: ID number and phones."""
+        """Blind indexes this row is known by: ID number and phones. Kept on the row (the insert
+        stores them) so each is computed once."""
         found = []
-        if data.get("id_number"):
-            found.append(("id_number_bidx", self.cipher.blind_index("id_number", data["id_number"])))
-        for name in ("mobile", "backup_phone"):
-            if data.get(name):
-                found.append(("phone", self.cipher.blind_index("phone", data[name])))
+        hashes = data.setdefault("__hashes", {})
+        for name in ("id_number", "mobile", "backup_phone", "bank_card"):
+            value = data.get(name)
+            if value:
+                h = hashes[name] = self.cipher.blind_index(SENSITIVE[name], value)
+                if name != "bank_card":
+                    found.append((name, h))
         return found
 
     # -- one chunk ----------------------------------------------------------------------------------
     def process(self, rows, *, write, policy):
         """rows: [(excel row number, values)]. Returns an Outcome; writes only when `write`."""
+        prepared = self.prepare(rows, policy=policy, for_write=write)
+        return self.write(prepared) if write else prepared.out
+
+    def prepare(self, rows, *, policy, for_write=True):
+        """Everything but the database writes, so that a writer thread can insert one chunk while
+        the next is prepared: clean, dedupe, classify, and build the encrypted insert rows."""
         out = Outcome()
         cleaned = []
         for number, values in rows:
@@ -183,15 +197,20 @@ class CustomerImport:
         for number, data in creates[: max(0, self.preview_rows - len(self._previewed))]:
             self._previewed.append(number)
             out.preview.append((number, _("新建"), self.shown(data)))
-        if write:
-            self._create(creates, out)
-            self._update(updates, out)
-        else:
+        if not for_write:
             out.created += len(creates)
             out.updated += len(updates)
             for number, data, _pk in updates[: max(0, self.preview_rows - len(self._previewed))]:
                 self._previewed.append(number)
                 out.preview.append((number, _("更新"), self.shown(data)))
+            return Prepared(out, [], [])
+        return Prepared(out, self._insert_rows(creates), updates)
+
+    def write(self, prepared):
+        """The chunk's writes, inside the caller's transaction (possibly in a writer thread)."""
+        out = prepared.out
+        self._create(prepared.creates, out)
+        self._update(prepared.updates, out)
         return out
 
     def _missing_required(self, data):
@@ -245,36 +264,31 @@ class CustomerImport:
         return names["channels"].get(pk, pk)
 
     # -- writing --------------------------------------------------------------------------------
-    def _create(self, creates, out):
-        if not creates:
-            return
+    def _insert_rows(self, creates):
+        """(Excel row, row for the customer table without its id, tag names) per new customer."""
         now = timezone.now()
-        ids = allocate_ids(Customer, len(creates))
         c = self.cipher
         pos = self.position
-        rows, tag_rows, events, records = [], [], [], []
-        actor = self.user if self.user is not None and self.user.pk else None
-        ctx = context.current()
-        label = _actor_label(actor, ctx)
-        for pk, (number, data) in zip(ids, creates):
+        actor_id = self.user.pk if self.user is not None and self.user.pk else None
+        built = []
+        for number, data in creates:
             row = self.template.copy()
-            custom = {}
+            custom, tags = {}, ()
+            hashes = data.pop("__hashes", {})
             for key, value in data.items():
                 if key.startswith("cf:"):
                     if value is not None:
                         custom[key[3:]] = value
                 elif key in SENSITIVE:
-                    kind = SENSITIVE[key]
                     row[pos[key]] = c.encrypt(value)
-                    row[pos[f"{key}_bidx"]] = c.blind_index(kind, value)
+                    row[pos[f"{key}_bidx"]] = hashes.get(key) or c.blind_index(SENSITIVE[key], value)
                 elif key == "tags":
-                    tag_rows.extend((pk, self._tag_id(name)) for name in value)
+                    tags = value
                 elif key in ("owner", "stage", "channel"):
                     row[pos[f"{key}_id"]] = value
                 else:
                     row[pos[key]] = value
             owner = data.get("owner") or self.default_owner
-            row[pos["id"]] = pk
             row[pos["owner_id"]] = owner
             row[pos["org_unit_id"]] = self.user_units.get(owner)
             row[pos["stage_id"]] = data.get("stage") or self.default_stage
@@ -282,19 +296,24 @@ class CustomerImport:
             row[pos["custom_fields"]] = custom
             row[pos["created_at"]] = data.get("created_at") or now
             row[pos["updated_at"]] = now
-            row[pos["created_by_id"]] = actor.pk if actor else None
-            rows.append(row)
-            events.append([now, actor.pk if actor else None, label, Action.CREATE, "customer", str(pk),
-                           data["name"][:200], f"customer:{pk}", {}, {"import": self.run.pk, "row": number},
-                           ctx.ip, ctx.request_id])
-            records.append((pk, number, True, ""))
-        self.writer.insert(rows)
+            row[pos["created_by_id"]] = actor_id
+            built.append((number, self.writer.prepared(row), tags))
+        return built
+
+    def _create(self, creates, out):
+        if not creates:
+            return
+        ids = allocate_ids(Customer, len(creates))
+        id_column = self.position["id"]
+        tag_rows = set()
+        for pk, (number, row, tags) in zip(ids, creates):
+            row[id_column] = pk
+            tag_rows.update((pk, self._tag_id(name)) for name in tags)
+            out.records.append((pk, number, True, ""))
+        self.writer.insert([row for _n, row, _t in creates], prepared=True)
         if tag_rows:
-            RowWriter(Customer.tags.through, ["customer_id", "tag_id"]).insert([list(r) for r in set(tag_rows)])
-        RowWriter(AuditEvent, ["created_at", "actor_id", "actor_label", "action", "object_type", "object_id",
-                               "object_repr", "subject", "changes", "extra", "ip", "request_id"]).insert(events)
-        out.created += len(rows)
-        out.records.extend(records)
+            RowWriter(Customer.tags.through, ["customer_id", "tag_id"]).insert([list(r) for r in tag_rows])
+        out.created += len(creates)
 
     def _tag_id(self, name):
         if name not in self.tags:

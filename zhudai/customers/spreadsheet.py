@@ -6,6 +6,7 @@ cell becomes a stored value, with the same rules as the customer form (`core.chi
 phones, money and dates; the choice lists; `engines.forms.types` for custom fields).
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -94,8 +95,11 @@ def clean_term(value):
     return int(text)
 
 
-def clean_id_number(value):
-    return chinese.id_number_cell(value)
+def id_number_cleaner():
+    """Cells to the ID's facts (number, birth date, gender, region) in one parse; see
+    CustomerImport.clean."""
+    today = datetime.date.today()
+    return lambda value: chinese.id_number_cell(value, today)
 
 
 def clean_mobile(value):
@@ -142,7 +146,7 @@ class LookupCleaner:
 BUILTIN = [
     # key, synonyms, cleaner (None: text with the model field's max_length)
     ("name", ("客户姓名", "名字", "客户名称", "客户", "借款人", "借款人姓名", "name"), None),
-    ("id_number", ("身份证", "身份证号码", "证件号码", "证件号", "身份证件号"), clean_id_number),
+    ("id_number", ("身份证", "身份证号码", "证件号码", "证件号", "身份证件号"), "id_number"),
     ("mobile", ("手机号码", "手机", "联系电话", "电话", "联系方式", "电话号码", "mobile", "phone"), clean_mobile),
     ("backup_phone", ("备用手机", "其他电话", "座机", "备用号码", "第二联系电话"), clean_phone),
     ("wechat", ("微信", "微信号码"), None),
@@ -172,10 +176,10 @@ BUILTIN = [
     ("channel", ("来源", "渠道", "客户渠道", "来源渠道"), "channel"),
     ("owner", ("业务员", "客户经理", "负责人", "归属人", "所属业务员登录名"), "owner"),
     ("stage", ("阶段", "状态", "客户状态", "客户阶段"), "stage"),
-    ("next_follow_up_at", ("下次跟进", "回访时间", "下次回访时间"), chinese.parse_datetime),
+    ("next_follow_up_at", ("下次跟进", "回访时间", "下次回访时间"), "datetime"),
     ("tags", ("标签", "客户标签"), clean_tags),
     ("note", ("说明", "备注信息"), None),
-    ("created_at", ("登记日期", "登记时间", "进件日期", "录入时间", "创建日期"), chinese.parse_datetime),
+    ("created_at", ("登记日期", "登记时间", "进件日期", "录入时间", "创建日期"), "datetime"),
 ]
 SENSITIVE = {"id_number": "id_number", "mobile": "phone", "backup_phone": "phone", "bank_card": "bank_card"}
 
@@ -192,9 +196,12 @@ def columns_for(user=None, *, with_lookups=True):
     from zhudai.accounts.models import User
     from zhudai.engines.forms.models import FieldDefinition
 
-    lookups = {}
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    lookups = {"datetime": lambda value: chinese.parse_datetime(value, tz), "id_number": id_number_cleaner()}
     if with_lookups:
-        lookups = {
+        lookups |= {
             "channel": LookupCleaner(Channel.objects.values_list("pk", "name"), _("客户来源")),
             "stage": LookupCleaner(Stage.objects.values_list("pk", "name", "code"), _("阶段")),
             "owner": LookupCleaner(User.objects.filter(is_active=True).values_list("pk", "username", "name"),
@@ -266,7 +273,7 @@ def custom_column(defn):
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
         if t == FieldType.ID_NUMBER:
-            value = chinese.id_number_cell(value)
+            value = chinese.id_number_cell(value).number
         cleaned = form_field.clean(value if not isinstance(value, (int, float)) or t == FieldType.NUMBER else str(value))
         return types.to_storage(defn, cleaned)
 

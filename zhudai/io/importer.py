@@ -58,17 +58,24 @@ def create_run(user, data, file_name, *, target="customer"):
     mapping = match_headers(sheet.header, columns(target, user), saved)
     path = default_storage.save(f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.bin",
                                 ContentFile(cipher().encrypt_bytes(data)))
-    return ImportRun.objects.create(
+    run = ImportRun.objects.create(
         target=target, file_name=file_name[:200], file_path=path, file_sha256=hashlib.sha256(data).hexdigest(),
         file_size=len(data), header=sheet.header, header_row=sheet.header_row,
         mapping={str(k): v for k, v in mapping.items()},
         created_by=user if user is not None and user.pk else None,
     )
+    run.sheet = sheet  # reused by plan() / execute() in this process, which saves a second parse
+    return run
 
 
 def read_file(run):
     with default_storage.open(run.file_path, "rb") as fh:
         return cipher().decrypt_bytes(fh.read())
+
+
+def _sheet(run):
+    sheet = getattr(run, "sheet", None)
+    return sheet if sheet is not None else open_sheet(read_file(run), run.file_name)
 
 
 def unmapped_columns(run):
@@ -101,7 +108,7 @@ def save_mapping(run, user, mapping, *, remember=False):
 
 def plan(run, user, *, on_progress=None):
     """Go through the whole file as the run would, writing nothing: counts, issues, preview rows."""
-    sheet = open_sheet(read_file(run), run.file_name)
+    sheet = _sheet(run)
     importer = target_class(run.target)(run, user)
     totals = {"total": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}
     preview, issues = [], []
@@ -156,31 +163,35 @@ def can_resume(run):
 
 def execute(run, user, *, on_progress=None):
     """Import the file in chunks from the run's position; safe to call again after a crash."""
-    data = read_file(run)
-    sheet = open_sheet(data, run.file_name)
+    sheet = _sheet(run)
     importer = target_class(run.target)(run, user)
     importer.preview_rows = 0
     if run.position:
         _replay(importer, sheet, run.position)
     ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING, heartbeat_at=timezone.now(),
                                                started_at=run.started_at or timezone.now(), message="")
-    writer = RowWriter(ImportedRecord, ["run_id", "object_id", "row", "created", "before"])
+    policy = run.on_duplicate
+
+    def commit(prepared, last_row):
+        """One chunk's writes, issues, undo records and position, in one transaction."""
+        with transaction.atomic():
+            out = importer.write(prepared)
+            ImportIssue.objects.bulk_create(
+                [ImportIssue(run=run, row=r, column=c[:100], message=m[:500], kind=k) for r, c, m, k in out.issues],
+                batch_size=2000)
+            RowWriter(ImportedRecord, ["run_id", "object_id", "row", "created", "before"]).insert(
+                [[run.pk, pk, row, created, before] for pk, row, created, before in out.records])
+            ImportRun.objects.filter(pk=run.pk).update(
+                position=last_row, heartbeat_at=timezone.now(),
+                created=F("created") + out.created, updated=F("updated") + out.updated,
+                skipped=F("skipped") + out.skipped, failed=F("failed") + out.failed,
+            )
+        if on_progress:
+            on_progress(ImportRun.objects.get(pk=run.pk))
+
     try:
         for chunk in chunks(sheet.rows(start_after=run.position)):
-            with transaction.atomic():
-                out = importer.process(chunk, write=True, policy=run.on_duplicate)
-                ImportIssue.objects.bulk_create(
-                    [ImportIssue(run=run, row=r, column=c[:100], message=m[:500], kind=k) for r, c, m, k in out.issues],
-                    batch_size=2000)
-                writer.insert([[run.pk, pk, row, created, before] for pk, row, created, before in out.records])
-                ImportRun.objects.filter(pk=run.pk).update(
-                    position=chunk[-1][0], heartbeat_at=timezone.now(),
-                    created=F("created") + out.created, updated=F("updated") + out.updated,
-                    skipped=F("skipped") + out.skipped, failed=F("failed") + out.failed,
-                )
-            if on_progress:
-                run.refresh_from_db()
-                on_progress(run)
+            commit(importer.prepare(chunk, policy=policy), chunk[-1][0])
     except Exception as exc:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.INTERRUPTED, message=str(exc)[:500])
         raise

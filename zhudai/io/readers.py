@@ -47,6 +47,7 @@ class Sheet:
 
     def __init__(self, data, fmt, limits, encoding=None):
         self.data, self.format, self.limits, self.encoding = data, fmt, limits, encoding
+        self._loaded = None
         self.header, self.header_row, self._width = [], 0, 0
         self._find_header()
 
@@ -57,26 +58,31 @@ class Sheet:
         else:
             yield from self._calamine_rows()
 
-    def _calamine_rows(self):
-        from python_calamine import CalamineError, CalamineWorkbook
+    def _calamine_sheet(self):
+        """The first sheet, parsed once per Sheet (calamine reads a whole sheet at a time)."""
+        if self._loaded is None:
+            from python_calamine import CalamineError, CalamineWorkbook
 
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
-            sheet = workbook.get_sheet_by_index(0)
+            try:
+                workbook = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+                try:
+                    sheet = workbook.get_sheet_by_index(0)
+                finally:
+                    workbook.close()
+            except (CalamineError, OSError, ValueError) as exc:
+                raise SheetError(_("无法读取该文件，它可能已损坏、加了密码或不是真正的 Excel 文件（%(e)s）。")
+                                 % {"e": str(exc)[:120]}) from None
             if sheet.height > self.limits.rows + HEADER_SCAN_ROWS:
                 raise SheetError(_("文件有 %(n)s 行，超过单次导入上限 %(max)s 行，请拆分后导入。")
                                  % {"n": f"{sheet.height:,}", "max": f"{self.limits.rows:,}"})
-            start_row, start_col = sheet.start or (0, 0)
-            for offset, values in enumerate(sheet.iter_rows()):
-                yield start_row + offset + 1, ([""] * start_col + values) if start_col else values
-        except (CalamineError, OSError, ValueError) as exc:
-            raise SheetError(_("无法读取该文件，它可能已损坏、加了密码或不是真正的 Excel 文件（%(e)s）。")
-                             % {"e": str(exc)[:120]}) from None
-        finally:
-            try:
-                workbook.close()
-            except Exception:  # noqa: BLE001  closing a workbook that failed to open
-                pass
+            self._loaded = sheet
+        return self._loaded
+
+    def _calamine_rows(self):
+        sheet = self._calamine_sheet()
+        start_row, start_col = sheet.start or (0, 0)
+        for offset, values in enumerate(sheet.iter_rows()):
+            yield start_row + offset + 1, ([""] * start_col + values) if start_col else values
 
     def _csv_rows(self):
         with io.TextIOWrapper(io.BytesIO(self.data), encoding=self.encoding, newline="", errors="strict") as fh:

@@ -93,8 +93,7 @@ class Cipher:
         """Deterministic, keyed digest for exact search and uniqueness; never reversible."""
         if not normalized:
             return None
-        mac = hmac.new(self.index_key, f"{kind}:{normalized}".encode(), hashlib.sha256)
-        return mac.hexdigest()[:32]
+        return hmac.digest(self.index_key, f"{kind}:{normalized}".encode(), "sha256").hex()[:32]
 
 
 @lru_cache(maxsize=4)

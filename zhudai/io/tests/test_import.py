@@ -219,7 +219,7 @@ def test_killed_run_resumes_without_duplicates(people, monkeypatch):
     monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
     rows = [HEADER] + [[f"客户{i}", "", f"1391234{i:04d}", "", ""] for i in range(35)]
     rows.append(["重复", "", "13912340003", "", ""])  # same phone as row 5
-    original = CustomerImport.process
+    original = CustomerImport.prepare
     calls = {"n": 0}
 
     def crash_on_third_chunk(self, rows, **kwargs):
@@ -228,7 +228,7 @@ def test_killed_run_resumes_without_duplicates(people, monkeypatch):
             raise RuntimeError("killed")
         return original(self, rows, **kwargs)
 
-    monkeypatch.setattr(CustomerImport, "process", crash_on_third_chunk)
+    monkeypatch.setattr(CustomerImport, "prepare", crash_on_third_chunk)
     with acting(people.lead1):
         run = importer.create_run(people.lead1, sheet_bytes("xlsx", rows), "a.xlsx")
         with pytest.raises(RuntimeError):
@@ -236,7 +236,7 @@ def test_killed_run_resumes_without_duplicates(people, monkeypatch):
     run.refresh_from_db()
     assert run.status == ImportRun.Status.INTERRUPTED and run.position == 21 and run.created == 20
     assert Customer.objects.count() == 20 and importer.can_resume(run)
-    monkeypatch.setattr(CustomerImport, "process", original)
+    monkeypatch.setattr(CustomerImport, "prepare", original)
     with acting(people.lead1):
         importer.execute(run, people.lead1)
     run.refresh_from_db()
@@ -294,10 +294,11 @@ def test_custom_fields_map_and_validate(people):
 def test_import_is_audited_and_encrypted(people, settings):
     run = run_import(people.lead1, sheet_bytes("xlsx", [["姓名", "手机号", "身份证号"], ["甲", "13912345671", ID1]]))
     customer = Customer.objects.get()
-    created = AuditEvent.objects.get(action="create", object_id=str(customer.pk))
-    assert created.actor == people.lead1 and created.extra == {"import": run.pk, "row": 2}
+    # One event per import (who, file, counts); each customer points to its run through its record.
     summary = AuditEvent.objects.get(action="import")
+    assert summary.actor == people.lead1 and summary.object_id == str(run.pk)
     assert summary.extra["created"] == 1 and summary.extra["file"] == "客户.xlsx"
+    assert run.records.get().object_id == customer.pk and customer.created_by == people.lead1
     from django.db import connection
 
     with connection.cursor() as cur:

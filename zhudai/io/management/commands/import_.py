@@ -6,8 +6,7 @@ Exit code 0 when the file was processed (even with failed rows); 1 with a one-li
 stderr when it could not be read at all.
 """
 
-import json
-import sys
+from json import dumps
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,10 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--owner", help="客户归属的业务员登录名（表格中没有业务员列或为空时）")
         parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
 
-    def handle(self, *args, target, file, dry_run, on_duplicate, owner, json: bool, **options):
+    def handle(self, *args, target, file, dry_run, on_duplicate, owner, **options):
         from zhudai.accounts.models import User
 
-        as_json = json
+        as_json = options["json"]
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")
@@ -62,7 +61,7 @@ class Command(BaseCommand):
                 issues = run.issues.filter(dry_run=False, kind=ImportIssue.Kind.FAILED)
         errors = [{"row": r, "column": c, "message": m} for r, c, m in issues.values_list("row", "column", "message")]
         if as_json:
-            sys.stdout.write(__import__("json").dumps({**counts, "errors": errors}, ensure_ascii=False) + "\n")
+            self.stdout.write(dumps({**counts, "errors": errors}, ensure_ascii=False))
             return
         self._report(run, counts, errors, dry_run)
 
