@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("zhudai.web.urls")),
     path("", include("zhudai.accounts.urls")),
+    path("", include("zhudai.io.urls")),
     path("customers/", include("zhudai.customers.urls")),
     path("settings/fields/", include("zhudai.engines.forms.urls")),
     path("settings/audit/", include("zhudai.audit.urls")),

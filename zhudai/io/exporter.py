@@ -9,6 +9,8 @@ text, so ID numbers and card numbers keep every digit.
 
 import csv
 import datetime
+import io
+import os
 from decimal import Decimal
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -20,17 +22,33 @@ def csv_safe(value):
     return value
 
 
-def write_csv(fh, header, rows, on_progress=None, every=5000):
-    """fh: a text file opened with newline="". Returns the number of data rows."""
-    fh.write("\ufeff")
-    writer = csv.writer(fh)
+def iter_csv(header, rows, *, chunk_bytes=256 * 1024):
+    """CSV as UTF-8 bytes (with BOM) in pieces of about `chunk_bytes`, for a streamed response or a file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
     writer.writerow(header)
-    count = 0
     for row in rows:
         writer.writerow([_text(v) for v in row])
-        count += 1
-        if on_progress and count % every == 0:
-            on_progress(count)
+        if buffer.tell() > chunk_bytes:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(fh, header, rows):
+    """fh: a binary file. Returns the number of data rows."""
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for piece in iter_csv(header, counted()):
+        fh.write(piece)
     return count
 
 
@@ -49,7 +67,8 @@ def write_xlsx(path, header, rows, *, sheet_name="Sheet1", on_progress=None, eve
     everything else a string cell. Returns the number of data rows."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+    target = str(path) if isinstance(path, (str, os.PathLike)) else path  # a path or a binary file
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False,
                                                "strings_to_formulas": False, "strings_to_urls": False})
     try:
         sheet = workbook.add_worksheet(sheet_name)

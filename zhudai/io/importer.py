@@ -60,7 +60,7 @@ def create_run(user, data, file_name, *, target="customer"):
                                 ContentFile(cipher().encrypt_bytes(data)))
     run = ImportRun.objects.create(
         target=target, file_name=file_name[:200], file_path=path, file_sha256=hashlib.sha256(data).hexdigest(),
-        file_size=len(data), header=sheet.header, header_row=sheet.header_row,
+        file_size=len(data), header=sheet.header, header_row=sheet.header_row, rows_estimate=sheet.estimate(),
         mapping={str(k): v for k, v in mapping.items()},
         created_by=user if user is not None and user.pk else None,
     )
@@ -108,6 +108,7 @@ def save_mapping(run, user, mapping, *, remember=False):
 
 def plan(run, user, *, on_progress=None):
     """Go through the whole file as the run would, writing nothing: counts, issues, preview rows."""
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.PLANNING, total=0, message="")
     sheet = _sheet(run)
     importer = target_class(run.target)(run, user)
     totals = {"total": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}

@@ -20,6 +20,7 @@ class OnDuplicate(models.TextChoices):
 class ImportRun(models.Model):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("待确认列映射")
+        PLANNING = "planning", _("预检中")
         PREVIEWED = "previewed", _("已预览，待确认导入")
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("导入中")
@@ -45,6 +46,7 @@ class ImportRun(models.Model):
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
     message = models.CharField(_("说明"), max_length=500, blank=True)
+    rows_estimate = models.PositiveIntegerField(default=0)  # for the progress bar before the dry run counts
     total = models.PositiveIntegerField(_("总行数"), default=0)
     created = models.PositiveIntegerField(_("新建"), default=0)
     updated = models.PositiveIntegerField(_("更新"), default=0)
@@ -76,7 +78,12 @@ class ImportRun(models.Model):
 
     @property
     def percent(self):
-        return min(100, round(100 * self.processed / self.total)) if self.total else 0
+        """Progress of the dry run (rows checked) or of the run (rows done)."""
+        if self.status == self.Status.PLANNING:
+            done, whole = self.total, self.rows_estimate
+        else:
+            done, whole = self.processed, self.total or self.rows_estimate
+        return min(100, round(100 * done / whole)) if whole else 0
 
     def counts(self):
         return {"total": self.total, "created": self.created, "updated": self.updated, "skipped": self.skipped,

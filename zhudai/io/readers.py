@@ -123,6 +123,12 @@ class Sheet:
                 return
         raise SheetError(_("没有找到表头行，请确认第一行（或标题下的第一行）是列名。"))
 
+    def estimate(self):
+        """Data rows, roughly (empty rows included), for a progress bar before they are counted."""
+        if self.format == "csv":
+            return max(0, self.data.count(b"\n") - self.header_row)
+        return max(0, self._calamine_sheet().height - self.header_row)
+
     def rows(self, start_after=None):
         """(excel row number, values padded to the header's width) for each non-empty data row
         after the header (and after `start_after` when resuming)."""

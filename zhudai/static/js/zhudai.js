@@ -10,6 +10,14 @@ document.addEventListener("click", (event) => {
   }
   const toggle = event.target.closest("[data-toggle-menu]");
   if (toggle) document.querySelector(".sidebar").classList.toggle("open");
+  // Export what the list shows now: its current filters (the URL HTMX keeps up to date).
+  const exporter = event.target.closest("[data-export]");
+  if (exporter) {
+    const params = new URLSearchParams(window.location.search);
+    params.delete("page");
+    params.set("format", exporter.dataset.format);
+    exporter.href = `${exporter.dataset.export}?${params}`;
+  }
   const confirmable = event.target.closest("[data-confirm]");
   if (confirmable && !window.confirm(confirmable.dataset.confirm)) event.preventDefault();
 });

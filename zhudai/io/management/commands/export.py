@@ -33,7 +33,7 @@ class Command(BaseCommand):
             rows = export_rows(Customer.objects.order_by("pk"), columns, reveal=None)
             try:
                 if suffix == ".csv":
-                    with path.open("w", encoding="utf-8", newline="") as fh:
+                    with path.open("wb") as fh:
                         count = write_csv(fh, header, rows)
                 else:
                     count = write_xlsx(path, header, rows, sheet_name="客户",
