@@ -156,3 +156,17 @@ def test_export_xlsx_round_trips_and_escapes_formulas(people, client_for):
         importer.execute(run, people.lead1)
     run.refresh_from_db()
     assert (run.created, run.skipped, run.failed) == (0, 1, 0)
+
+
+def test_progress_partial_polls_while_running(people, client_for):
+    client = client_for(people.lead1)
+    upload(client, sheet_bytes("xlsx", [["姓名", "手机号"]] + [[f"客户{i}", f"139{i:08d}"] for i in range(10)]))
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING, total=10, created=4,
+                                               heartbeat_at=__import__("django.utils.timezone").utils.timezone.now())
+    partial = client.get(f"/customers/import/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in partial and '<progress max="100" value="40"' in partial
+    assert "<html" not in partial
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=None)  # the worker died
+    page = client.get(f"/customers/import/{run.pk}/").content.decode()
+    assert "继续导入" in page and "every 1s" not in page
