@@ -26,7 +26,9 @@ test: install
 	@scripts/test
 
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/customers_list.py
+	$(BIN)/python bench/import_customers.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

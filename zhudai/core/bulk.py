@@ -82,6 +82,8 @@ class RowWriter:
         self.attnames = list(attnames)
         self.columns = [fields[a].column for a in self.attnames]
         self.prepare = [(n, p) for n, a in enumerate(self.attnames) if (p := preparer(fields[a])) is not None]
+        # attname -> preparer, for callers that fill a prepared template row value by value
+        self.preparers = {self.attnames[n]: p for n, p in self.prepare}
 
     def prepared(self, row):
         for n, prepare in self.prepare:

@@ -22,7 +22,7 @@ from . import services
 from .models import Customer, Stage, Tag
 from .spreadsheet import SENSITIVE, columns_for
 
-LOOKUP_BATCH = 500
+LOOKUP_BATCH = 2000
 # Values a row may fill in on an existing customer (update policy); identity follows the ID number.
 UPDATABLE = [f.attname for f in Customer._meta.concrete_fields
              if f.attname not in {"id", "name_initials", "id_number_bidx", "mobile_bidx", "backup_phone_bidx",
@@ -46,7 +46,7 @@ class Outcome:
     skipped: int = 0
     failed: int = 0
     issues: list = field(default_factory=list)  # (row, column, message, kind)
-    records: list = field(default_factory=list)  # (object id, row, created, before)
+    records: list = field(default_factory=list)  # (first id, last id, first row, created, before)
     preview: list = field(default_factory=list)  # [(row, {label: shown value})]
 
     def fail(self, row, column, message):
@@ -88,7 +88,9 @@ class CustomerImport:
         self.fields = [f for f in Customer._meta.concrete_fields]
         self.writer = RowWriter(Customer, [f.attname for f in self.fields])
         self.position = {f.attname: n for n, f in enumerate(self.fields)}
-        self.template = [None if f.primary_key else f.get_default() for f in self.fields]
+        # Defaults, already in the form the cursor takes; _insert_rows prepares only what it sets.
+        self.template = self.writer.prepared([None if f.primary_key else f.get_default() for f in self.fields])
+        self.prep = self.writer.preparers
 
     def _assignable_owner_ids(self):
         """Owners this importer may give customers to: themselves, or anyone in their scope with
@@ -169,7 +171,7 @@ class CustomerImport:
             for _k, h in keys:
                 self.seen[h] = number
             cleaned.append((number, data, keys))
-        existing = self._existing([h for _n, _d, keys in cleaned for _k, h in keys])
+        existing = self._existing([key for _n, _d, keys in cleaned for key in keys])
         visible = set()
         if existing and policy == "update":
             ids = set(existing.values())
@@ -219,18 +221,21 @@ class CustomerImport:
                 return self.header_of.get(key) or self.columns[key].label
         return None
 
-    def _existing(self, hashes):
-        """{blind index: customer id} for the chunk's hashes, in a few batched queries."""
+    def _existing(self, keys):
+        """{blind index: customer id} for the chunk's (field, hash) keys, in a few batched queries:
+        ID numbers against the ID column, phones against both phone columns."""
         found = {}
-        hashes = list(set(hashes))
+        ids = list({h for name, h in keys if name == "id_number"})
+        phones = list({h for name, h in keys if name != "id_number"})
         with connection.cursor() as cur:
-            for start in range(0, len(hashes), LOOKUP_BATCH):
-                batch = hashes[start:start + LOOKUP_BATCH]
-                marks = ", ".join(["%s"] * len(batch))
-                for column in ("id_number_bidx", "mobile_bidx", "backup_phone_bidx"):
-                    cur.execute(f"SELECT {column}, id FROM customers_customer WHERE {column} IN ({marks})", batch)
-                    for h, pk in cur.fetchall():
-                        found.setdefault(h, pk)
+            for hashes, columns in ((ids, ("id_number_bidx",)), (phones, ("mobile_bidx", "backup_phone_bidx"))):
+                for start in range(0, len(hashes), LOOKUP_BATCH):
+                    batch = hashes[start:start + LOOKUP_BATCH]
+                    marks = ", ".join(["%s"] * len(batch))
+                    for column in columns:
+                        cur.execute(f"SELECT {column}, id FROM customers_customer WHERE {column} IN ({marks})", batch)
+                        for h, pk in cur.fetchall():
+                            found.setdefault(h, pk)
         return found
 
     def shown(self, data):
@@ -268,8 +273,9 @@ class CustomerImport:
         """(Excel row, row for the customer table without its id, tag names) per new customer."""
         now = timezone.now()
         c = self.cipher
-        pos = self.position
+        pos, prep = self.position, self.prep
         actor_id = self.user.pk if self.user is not None and self.user.pk else None
+        now_db = prep["created_at"](now) if "created_at" in prep else now
         built = []
         for number, data in creates:
             row = self.template.copy()
@@ -287,17 +293,20 @@ class CustomerImport:
                 elif key in ("owner", "stage", "channel"):
                     row[pos[f"{key}_id"]] = value
                 else:
-                    row[pos[key]] = value
+                    p = prep.get(key)
+                    row[pos[key]] = value if p is None or value is None else p(value)
             owner = data.get("owner") or self.default_owner
             row[pos["owner_id"]] = owner
             row[pos["org_unit_id"]] = self.user_units.get(owner)
             row[pos["stage_id"]] = data.get("stage") or self.default_stage
             row[pos["name_initials"]] = chinese.pinyin_initials(data["name"])
-            row[pos["custom_fields"]] = custom
-            row[pos["created_at"]] = data.get("created_at") or now
-            row[pos["updated_at"]] = now
+            if custom:
+                row[pos["custom_fields"]] = prep["custom_fields"](custom)
+            if "created_at" not in data:
+                row[pos["created_at"]] = now_db
+            row[pos["updated_at"]] = now_db
             row[pos["created_by_id"]] = actor_id
-            built.append((number, self.writer.prepared(row), tags))
+            built.append((number, row, tags))
         return built
 
     def _create(self, creates, out):
@@ -309,7 +318,11 @@ class CustomerImport:
         for pk, (number, row, tags) in zip(ids, creates):
             row[id_column] = pk
             tag_rows.update((pk, self._tag_id(name)) for name in tags)
-            out.records.append((pk, number, True, ""))
+        start = 0
+        for n in range(1, len(ids) + 1):  # runs of consecutive ids: one undo record each
+            if n == len(ids) or ids[n] != ids[n - 1] + 1:
+                out.records.append((ids[start], ids[n - 1], creates[start][0], True, ""))
+                start = n
         self.writer.insert([row for _n, row, _t in creates], prepared=True)
         if tag_rows:
             RowWriter(Customer.tags.through, ["customer_id", "tag_id"]).insert([list(r) for r in tag_rows])
@@ -354,14 +367,15 @@ class CustomerImport:
                 out.fail(number, "", "；".join(exc.messages))
                 continue
             out.updated += 1
-            out.records.append((pk, number, False, self.cipher.encrypt(json.dumps(old, default=str, ensure_ascii=False))))
+            out.records.append((pk, None, number, False,
+                                self.cipher.encrypt(json.dumps(old, default=str, ensure_ascii=False))))
 
     # -- rollback -------------------------------------------------------------------------------
     def rollback(self, records):
         """Undo a run's records: delete the customers it created (unless someone has worked on them
         since: those are kept and counted), restore the values it overwrote."""
         removed = kept = restored = 0
-        created = [r.object_id for r in records if r.created]
+        created = [pk for r in records if r.created for pk in r.ids]
         worked_on = set(Customer.objects.filter(pk__in=created, follow_ups__isnull=False).values_list("pk", flat=True))
         worked_on |= set(Customer.objects.filter(pk__in=created, attachments__isnull=False).values_list("pk", flat=True))
         for customer in Customer.objects.filter(pk__in=[pk for pk in created if pk not in worked_on]):

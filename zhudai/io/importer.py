@@ -27,6 +27,7 @@ from zhudai.audit.services import record
 from zhudai.core.bulk import RowWriter
 from zhudai.security.crypto import cipher
 
+from . import pipeline
 from .models import ImportedRecord, ImportIssue, ImportRun, SavedMapping
 from .readers import SheetError, open_sheet
 
@@ -167,7 +168,7 @@ def execute(run, user, *, on_progress=None):
     sheet = _sheet(run)
     importer = target_class(run.target)(run, user)
     importer.preview_rows = 0
-    if run.position:
+    if run.position and not pipeline.wanted(run):
         _replay(importer, sheet, run.position)
     ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING, heartbeat_at=timezone.now(),
                                                started_at=run.started_at or timezone.now(), message="")
@@ -180,8 +181,8 @@ def execute(run, user, *, on_progress=None):
             ImportIssue.objects.bulk_create(
                 [ImportIssue(run=run, row=r, column=c[:100], message=m[:500], kind=k) for r, c, m, k in out.issues],
                 batch_size=2000)
-            RowWriter(ImportedRecord, ["run_id", "object_id", "row", "created", "before"]).insert(
-                [[run.pk, pk, row, created, before] for pk, row, created, before in out.records])
+            RowWriter(ImportedRecord, ["run_id", "object_id", "last_id", "row", "created", "before"]).insert(
+                [[run.pk, *record] for record in out.records])
             ImportRun.objects.filter(pk=run.pk).update(
                 position=last_row, heartbeat_at=timezone.now(),
                 created=F("created") + out.created, updated=F("updated") + out.updated,
@@ -191,8 +192,11 @@ def execute(run, user, *, on_progress=None):
             on_progress(ImportRun.objects.get(pk=run.pk))
 
     try:
-        for chunk in chunks(sheet.rows(start_after=run.position)):
-            commit(importer.prepare(chunk, policy=policy), chunk[-1][0])
+        if pipeline.wanted(run):
+            pipeline.run_chunks(run, user, chunks(sheet.rows(start_after=run.position)), commit, policy)
+        else:
+            for chunk in chunks(sheet.rows(start_after=run.position)):
+                commit(importer.prepare(chunk, policy=policy), chunk[-1][0])
     except Exception as exc:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.INTERRUPTED, message=str(exc)[:500])
         raise

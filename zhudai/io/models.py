@@ -110,14 +110,19 @@ class ImportIssue(models.Model):
 
 
 class ImportedRecord(models.Model):
-    """Undo information: a record the run created (before empty) or updated (before = encrypted JSON
-    of the overwritten values)."""
+    """Undo information: the records a run created, as runs of consecutive ids (object_id … last_id),
+    or one record it updated (before = encrypted JSON of the overwritten values)."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="records")
     object_id = models.PositiveBigIntegerField()
+    last_id = models.PositiveBigIntegerField(null=True, blank=True)
     row = models.PositiveIntegerField()
     created = models.BooleanField(default=True)
     before = models.TextField(blank=True)
+
+    @property
+    def ids(self):
+        return range(self.object_id, (self.last_id or self.object_id) + 1)
 
     class Meta:
         indexes = [models.Index(fields=["run", "object_id"], name="imported_record_run_obj")]

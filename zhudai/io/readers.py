@@ -138,7 +138,7 @@ class Sheet:
         for number, values in self._raw_rows():
             if number <= skip_until:
                 continue
-            if all(is_empty(v) for v in values):
+            if not has_value(values):
                 continue
             count += 1
             if count > self.limits.rows:
@@ -146,6 +146,17 @@ class Sheet:
             if len(values) < width:
                 values = list(values) + [""] * (width - len(values))
             yield number, values[:width] if len(values) > width else values
+
+
+def has_value(values):
+    """Whether a row holds anything; usually decided by its first cell."""
+    for v in values:
+        if v.__class__ is str:
+            if v and not v.isspace():
+                return True
+        elif v is not None:
+            return True
+    return False
 
 
 def is_empty(value):
