@@ -309,50 +309,72 @@ def match_headers(header, columns, saved=None):
 EXPORT_BATCH = 2000
 
 
-def export_rows(queryset, columns, *, reveal=None):
+def export_rows(queryset, columns, *, reveal=None, escape_formulas=False):
     """One list of cell values per customer of `queryset`, in `columns` order, streamed in batches.
     `reveal` maps a masking kind to whether full values are written ({} masks everything; None:
-    full values, for the system)."""
+    full values, for the system). With `escape_formulas` (CSV), text that a spreadsheet program
+    would run as a formula is written behind an apostrophe; cells are None, str, int or float.
+
+    Rows are read through the cursor and each column gets one plain function, chosen once: the
+    ORM's per-value converters and per-row dicts cost more than the query (measured: 9 s of 10 for
+    100,000 customers before this shape)."""
+    import datetime
+    import json
+
+    from django.db import connection
     from django.utils import timezone
 
     from zhudai.accounts.models import User
     from zhudai.engines.forms import types
     from zhudai.engines.forms.choices import SENSITIVE_TYPES, FieldType
     from zhudai.engines.forms.models import FieldDefinition
+    from zhudai.io.exporter import csv_safe
+    from zhudai.security.crypto import DecryptionError, cipher
 
-    users = {pk: username for pk, username in User.objects.values_list("pk", "username")}
-    names = {"owner_id": users, "stage_id": dict(Stage.objects.values_list("pk", "name")),
-             "channel_id": dict(Channel.objects.values_list("pk", "name"))}
-    choice_labels = {key: {code: str(label) for code, label in Customer._meta.get_field(key).choices}
-                     for key in ("gender", "marital_status", "credit_rating", "loan_type")}
+    users = dict(User.objects.values_list("pk", "username"))
+    names = {"owner": users, "stage": dict(Stage.objects.values_list("pk", "name")),
+             "channel": dict(Channel.objects.values_list("pk", "name"))}
     definitions = {d.key: d for d in FieldDefinition.objects.for_model("customer")}
     tz = timezone.get_current_timezone()
-    attnames = ["id", "custom_fields"]
-    plan = []
-    for column in columns:
-        key = column.key
-        if key.startswith("cf:"):
-            plan.append(("cf", key[3:]))
-        elif key == "tags":
-            plan.append(("tags", None))
-        elif key in ("owner", "stage", "channel"):
-            attnames.append(f"{key}_id")
-            plan.append(("name", f"{key}_id"))
-        else:
-            attnames.append(key)
-            plan.append(("field", key))
+    utc = datetime.timezone.utc
+    c = cipher()
 
-    def masked(kind, value):
-        if reveal is None or reveal.get(kind):
-            return value
-        return masking.mask(kind, value)
+    def shown(kind):
+        return reveal is None or bool(reveal.get(kind))
+
+    def decrypt(token):
+        if not token:
+            return ""
+        try:
+            return c.decrypt(token)
+        except DecryptionError:
+            return "⚠"
+
+    def local_minutes(value):  # SQLite returns naive UTC (text or datetime), PostgreSQL aware
+        if value is None:
+            return None
+        if value.__class__ is str:
+            value = datetime.datetime.fromisoformat(value)
+        local = (value.replace(tzinfo=utc) if value.tzinfo is None else value).astimezone(tz)
+        return local.isoformat(" ", "minutes")[:16]
+
+    def day(value):
+        return value if value is None or value.__class__ is str else value.isoformat()
+
+    def number(value):
+        if value.__class__ is float:
+            return int(value) if value.is_integer() else value
+        return value if value is None or value.__class__ is int else float(value)
+
+    safe = csv_safe if escape_formulas else None
 
     def custom(stored, defn):
         if defn is None or stored in (None, "", []):
             return ""
         t = defn.field_type
         if t in SENSITIVE_TYPES:
-            return masked(SENSITIVE_TYPES[t], types.plain_value(stored))
+            value = types.plain_value(stored)
+            return value if shown(SENSITIVE_TYPES[t]) else masking.mask(SENSITIVE_TYPES[t], value)
         if t == FieldType.MULTI_CHOICE:
             return "、".join(stored)
         if t == FieldType.BOOLEAN:
@@ -363,41 +385,62 @@ def export_rows(queryset, columns, *, reveal=None):
             return stored.get("name", "")
         return stored
 
-    rows = queryset.values(*attnames).iterator(chunk_size=EXPORT_BATCH)
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= EXPORT_BATCH:
-            yield from _export_batch(batch, plan, names, choice_labels, definitions, tz, masked, custom)
-            batch = []
-    if batch:
-        yield from _export_batch(batch, plan, names, choice_labels, definitions, tz, masked, custom)
-
-
-def _export_batch(batch, plan, names, choice_labels, definitions, tz, masked, custom):
-    tags = {}
-    if any(kind == "tags" for kind, _a in plan):
-        through = Customer.tags.through.objects.filter(customer_id__in=[r["id"] for r in batch])
-        for customer_id, name in through.values_list("customer_id", "tag__name"):
-            tags.setdefault(customer_id, []).append(name)
-    for row in batch:
-        cells = []
-        for kind, arg in plan:
-            if kind == "field":
-                value = row[arg]
-                if arg in SENSITIVE:
-                    value = masked(SENSITIVE[arg], value)
-                elif arg in choice_labels:
-                    value = choice_labels[arg].get(value, value)
-                elif hasattr(value, "astimezone"):
-                    value = value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                elif hasattr(value, "isoformat"):
-                    value = value.isoformat()
-                cells.append(value)
-            elif kind == "name":
-                cells.append(names[arg].get(row[arg], "") if row[arg] else "")
-            elif kind == "tags":
-                cells.append("、".join(sorted(tags.get(row["id"], ()))))
+    attnames = ["id", "custom_fields"]  # positions 0 and 1
+    cells = []  # (position in the row read, function or None for the value as it is)
+    for column in columns:
+        key = column.key
+        if key.startswith("cf:"):
+            defn = definitions.get(key[3:])
+            if safe:
+                cells.append((1, lambda v, k=key[3:], d=defn: safe(custom(v.get(k), d))))
             else:
-                cells.append(custom((row["custom_fields"] or {}).get(arg), definitions.get(arg)))
-        yield cells
+                cells.append((1, lambda v, k=key[3:], d=defn: custom(v.get(k), d)))
+            continue
+        if key == "tags":
+            cells.append((0, None))  # replaced by the tag names below
+            continue
+        attname = f"{key}_id" if key in names else key
+        attnames.append(attname)
+        position = len(attnames) - 1
+        internal = Customer._meta.get_field(key).get_internal_type()
+        if key in names:
+            cells.append((position, lambda v, m=names[key]: (safe or str)(m.get(v, "")) if v else ""))
+        elif key in SENSITIVE:
+            kind = SENSITIVE[key]
+            cells.append((position, decrypt if shown(kind) else (lambda v, k=kind: masking.mask(k, decrypt(v)))))
+        elif Customer._meta.get_field(key).choices:
+            labels = {code: str(label) for code, label in Customer._meta.get_field(key).choices}
+            cells.append((position, lambda v, m=labels: m.get(v, v)))
+        elif internal == "DateTimeField":
+            cells.append((position, local_minutes))
+        elif internal == "DateField":
+            cells.append((position, day))
+        elif internal == "DecimalField":
+            cells.append((position, number))
+        else:
+            cells.append((position, safe))  # free text: names, addresses, notes
+    tag_cell = next((n for n, column in enumerate(columns) if column.key == "tags"), None)
+    sql, params = queryset.values_list(*attnames).query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while fetched := cur.fetchmany(EXPORT_BATCH):
+            tags = _tags_for([row[0] for row in fetched]) if tag_cell is not None else {}
+            for row in fetched:
+                row = list(row)
+                if row[1].__class__ is str:
+                    row[1] = json.loads(row[1])
+                elif row[1] is None:
+                    row[1] = {}
+                out = [row[p] if fn is None else fn(row[p]) for p, fn in cells]
+                if tag_cell is not None:
+                    text = "、".join(sorted(tags.get(row[0], ())))
+                    out[tag_cell] = safe(text) if safe else text
+                yield out
+
+
+def _tags_for(ids):
+    found = {}
+    through = Customer.tags.through.objects.filter(customer_id__in=ids)
+    for customer_id, name in through.values_list("customer_id", "tag__name"):
+        found.setdefault(customer_id, []).append(name)
+    return found

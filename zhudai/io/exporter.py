@@ -13,23 +13,22 @@ import io
 import os
 from decimal import Decimal
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if value.__class__ is str and value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
 
 
-def iter_csv(header, rows, *, chunk_bytes=256 * 1024):
-    """CSV as UTF-8 bytes (with BOM) in pieces of about `chunk_bytes`, for a streamed response or a file."""
+def iter_csv(header, rows, *, chunk_bytes=256 * 1024, prepared=False):
+    """CSV as UTF-8 bytes (with BOM) in pieces of about `chunk_bytes`, for a streamed response or a
+    file. `prepared` rows hold only None, str (already formula-escaped), int and float."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(header)
+    text = _text
     for row in rows:
-        writer.writerow([_text(v) for v in row])
+        writer.writerow(row if prepared else [text(v) for v in row])
         if buffer.tell() > chunk_bytes:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -37,7 +36,7 @@ def iter_csv(header, rows, *, chunk_bytes=256 * 1024):
     yield buffer.getvalue().encode("utf-8")
 
 
-def write_csv(fh, header, rows):
+def write_csv(fh, header, rows, *, prepared=False):
     """fh: a binary file. Returns the number of data rows."""
     count = 0
 
@@ -47,12 +46,14 @@ def write_csv(fh, header, rows):
             count += 1
             yield row
 
-    for piece in iter_csv(header, counted()):
+    for piece in iter_csv(header, counted(), prepared=prepared):
         fh.write(piece)
     return count
 
 
 def _text(value):
+    if value.__class__ is str:
+        return "'" + value if value and value[0] in "=+-@\t\r" else value
     if value is None:
         return ""
     if isinstance(value, (datetime.date, datetime.datetime)):

@@ -272,7 +272,7 @@ def export_customers(request):
         # Recorded before the first byte leaves: a download cut short was still an export.
         _audit_export(user, customers.count(), fmt, request.GET)
         return StreamingHttpResponse(
-            iter_csv(header, export_rows(customers, columns, reveal=reveal)),
+            iter_csv(header, export_rows(customers, columns, reveal=reveal, escape_formulas=True), prepared=True),
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": content_disposition_header(True, name)})
     out = tempfile.SpooledTemporaryFile(max_size=50 * 1024 * 1024)

@@ -15,6 +15,8 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "v1"
@@ -101,5 +103,21 @@ def _cipher_for(keys, index_key):
     return Cipher(list(keys), index_key)
 
 
+_current = None
+
+
 def cipher():
-    return _cipher_for(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.BLIND_INDEX_KEY)
+    """The Cipher for the configured keys. Kept in a module global (every encrypted value read goes
+    through here, and two settings lookups per call added up on exports), reset when a test or a
+    rotation changes the key settings."""
+    global _current
+    if _current is None:
+        _current = _cipher_for(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.BLIND_INDEX_KEY)
+    return _current
+
+
+@receiver(setting_changed)
+def _keys_changed(setting, **kwargs):
+    global _current
+    if setting in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+        _current = None

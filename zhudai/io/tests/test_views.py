@@ -170,3 +170,12 @@ def test_progress_partial_polls_while_running(people, client_for):
     ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=None)  # the worker died
     page = client.get(f"/customers/import/{run.pk}/").content.decode()
     assert "继续导入" in page and "every 1s" not in page
+
+
+def test_csv_export_escapes_formulas_in_text(people, client_for):
+    factories.customer(people.lead1, name="=cmd|' /C calc'!A0", mobile="13911112222", note="+1+1", employer="-2")
+    rows = export_csv(client_for(people.lead1))
+    header, row = rows[0], rows[1]
+    assert row[header.index("姓名")] == "'=cmd|' /C calc'!A0"
+    assert row[header.index("备注")] == "'+1+1" and row[header.index("单位名称")] == "'-2"
+    assert row[header.index("手机号")] == "13911112222"

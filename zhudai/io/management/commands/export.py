@@ -30,12 +30,13 @@ class Command(BaseCommand):
         with acting(None, label="cli:export"):
             columns = columns_for(None)
             header = [c.label for c in columns]
-            rows = export_rows(Customer.objects.order_by("pk"), columns, reveal=None)
             try:
                 if suffix == ".csv":
+                    rows = export_rows(Customer.objects.order_by("pk"), columns, reveal=None, escape_formulas=True)
                     with path.open("wb") as fh:
-                        count = write_csv(fh, header, rows)
+                        count = write_csv(fh, header, rows, prepared=True)
                 else:
+                    rows = export_rows(Customer.objects.order_by("pk"), columns, reveal=None)
                     count = write_xlsx(path, header, rows, sheet_name="客户",
                                        text_columns={n for n, c in enumerate(columns) if c.sensitive})
             except OSError as exc:
