@@ -83,14 +83,14 @@ def write_xlsx(path, header, rows, *, sheet_name="Sheet1", on_progress=None, eve
         count = 0
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+                kind = value.__class__
+                if kind is str:
+                    if value:
+                        write_string(r, c, value)
+                elif kind is int or kind is float or kind is Decimal:
                     write_number(r, c, value)
-                elif isinstance(value, str):
-                    write_string(r, c, value)
-                else:
-                    write_string(r, c, _text(value))
+                elif value is not None:
+                    write_string(r, c, str(_text(value)))
             count = r
             if on_progress and count % every == 0:
                 on_progress(count)
