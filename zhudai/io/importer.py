@@ -74,7 +74,7 @@ def read_file(run):
         return cipher().decrypt_bytes(fh.read())
 
 
-def _sheet(run):
+def sheet_for(run):
     sheet = getattr(run, "sheet", None)
     return sheet if sheet is not None else open_sheet(read_file(run), run.file_name)
 
@@ -110,7 +110,7 @@ def save_mapping(run, user, mapping, *, remember=False):
 def plan(run, user, *, on_progress=None):
     """Go through the whole file as the run would, writing nothing: counts, issues, preview rows."""
     ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.PLANNING, total=0, message="")
-    sheet = _sheet(run)
+    sheet = sheet_for(run)
     importer = target_class(run.target)(run, user)
     totals = {"total": 0, "created": 0, "updated": 0, "skipped": 0, "failed": 0}
     preview, issues = [], []
@@ -165,11 +165,11 @@ def can_resume(run):
 
 def execute(run, user, *, on_progress=None):
     """Import the file in chunks from the run's position; safe to call again after a crash."""
-    sheet = _sheet(run)
+    sheet = sheet_for(run)
     importer = target_class(run.target)(run, user)
     importer.preview_rows = 0
     if run.position and not pipeline.wanted(run):
-        _replay(importer, sheet, run.position)
+        replay(importer, sheet, run.position)
     ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING, heartbeat_at=timezone.now(),
                                                started_at=run.started_at or timezone.now(), message="")
     policy = run.on_duplicate
@@ -211,7 +211,7 @@ def execute(run, user, *, on_progress=None):
     return run
 
 
-def _replay(importer, sheet, position):
+def replay(importer, sheet, position):
     """A resumed run re-learns which ID numbers and phones the rows before `position` carried, so
     that duplicates within the file are still told apart from duplicates in the database."""
     for number, values in sheet.rows():

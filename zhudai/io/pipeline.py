@@ -39,7 +39,7 @@ def _start(run_id, user_id, db_name, position):
     connections["default"].settings_dict["NAME"] = db_name  # a test database has its own name
     from zhudai.accounts.models import User
 
-    from .importer import _replay, _sheet, target_class
+    from .importer import replay, sheet_for, target_class
     from .models import ImportRun
 
     global _importer
@@ -48,7 +48,7 @@ def _start(run_id, user_id, db_name, position):
     _importer = target_class(run.target)(run, user)
     _importer.preview_rows = 0
     if position:
-        _replay(_importer, _sheet(run), position)
+        replay(_importer, sheet_for(run), position)
 
 
 def _prepare(chunk, policy):

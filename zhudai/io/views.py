@@ -181,7 +181,7 @@ def error_report(request, pk):
     run = _run_for(request, pk)
     dry_run = request.GET.get("dry_run") == "1"
     reasons = importer.failed_rows(run, dry_run=dry_run)
-    sheet = importer._sheet(run)
+    sheet = importer.sheet_for(run)
     header = [h or "" for h in run.header] + [_("错误原因")]
 
     def rows():

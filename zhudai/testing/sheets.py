@@ -22,6 +22,18 @@ def sheet_bytes(fmt, rows, *, encoding="utf-8", merged_title=None, blank_rows_be
     return {"xlsx": _xlsx, "xls": _xls, "ods": _ods, "csv": lambda r, m: _csv(r, encoding)}[fmt](rows, merged_title)
 
 
+def _cells(rows, merged_title, merge):
+    """Call merge(last column) for a merged title row; yield (row, column, value) for the others."""
+    width = max((len(r) for r in rows), default=1)
+    for r, row in enumerate(rows):
+        if merged_title and r == 0:
+            merge(max(width - 1, 1))
+            continue
+        for c, value in enumerate(row):
+            if value is not None:
+                yield r, c, value
+
+
 def _xlsx(rows, merged_title):
     import xlsxwriter
 
@@ -29,20 +41,13 @@ def _xlsx(rows, merged_title):
     workbook = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = workbook.add_worksheet()
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    width = max((len(r) for r in rows), default=1)
-    for r, row in enumerate(rows):
-        if merged_title and r == 0:
-            sheet.merge_range(0, 0, 0, max(width - 1, 1), merged_title)
-            continue
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, (datetime.date, datetime.datetime)):
-                sheet.write_datetime(r, c, value, date_format)
-            elif isinstance(value, str):
-                sheet.write_string(r, c, value)
-            else:
-                sheet.write(r, c, value)
+    for r, c, value in _cells(rows, merged_title, lambda last: sheet.merge_range(0, 0, 0, last, merged_title)):
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            sheet.write_datetime(r, c, value, date_format)
+        elif isinstance(value, str):
+            sheet.write_string(r, c, value)
+        else:
+            sheet.write(r, c, value)
     workbook.close()
     return out.getvalue()
 
@@ -53,18 +58,11 @@ def _xls(rows, merged_title):
     workbook = xlwt.Workbook(encoding="utf-8")
     sheet = workbook.add_sheet("Sheet1")
     date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
-    width = max((len(r) for r in rows), default=1)
-    for r, row in enumerate(rows):
-        if merged_title and r == 0:
-            sheet.write_merge(0, 0, 0, max(width - 1, 1), merged_title)
-            continue
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, (datetime.date, datetime.datetime)):
-                sheet.write(r, c, value, date_style)
-            else:
-                sheet.write(r, c, value)
+    for r, c, value in _cells(rows, merged_title, lambda last: sheet.write_merge(0, 0, 0, last, merged_title)):
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            sheet.write(r, c, value, date_style)
+        else:
+            sheet.write(r, c, value)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
