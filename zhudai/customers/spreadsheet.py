@@ -444,3 +444,21 @@ def _tags_for(ids):
     for customer_id, name in through.values_list("customer_id", "tag__name"):
         found.setdefault(customer_id, []).append(name)
     return found
+
+
+def export_query(user, params):
+    """What `user` exports for the list's query string `params`: (customers, columns, reveal).
+    Their data scope under the export permission, the list's filters, the columns of the import
+    template with the custom fields they may see, full values only where their role may reveal."""
+    from zhudai.engines.forms.models import FieldDefinition
+
+    from . import queries
+    from .filters import CustomerFilterSet, has_filters
+
+    customers = queries.visible_customers(user, "customer.export")
+    if has_filters(params):
+        customers = CustomerFilterSet(params, queryset=customers, user=user).qs
+    columns = [c for c in columns_for(user, with_lookups=False) if not c.key.startswith("cf:")]
+    columns += [c for d in FieldDefinition.objects.for_model("customer").visible_to(user) if (c := custom_column(d))]
+    reveal = {kind: masking.can_reveal(user, kind) for kind in ("id_number", "phone", "bank_card")}
+    return customers, columns, reveal

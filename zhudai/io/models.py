@@ -138,3 +138,33 @@ class SavedMapping(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "target", "header"], name="saved_mapping_unique")]
+
+
+class ExportRun(models.Model):
+    """An .xlsx export written in the background (with a progress bar), kept encrypted for its
+    owner to download for a day."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导出中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    target = models.CharField(max_length=40, default="customer")
+    query = models.CharField(_("筛选条件"), max_length=1000, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已导出"), default=0)
+    file_path = models.CharField(max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    @property
+    def percent(self):
+        return min(100, round(100 * self.done / self.total)) if self.total else (100 if self.status == "done" else 0)

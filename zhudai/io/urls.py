@@ -13,4 +13,6 @@ urlpatterns = [
     path("customers/import/<int:pk>/rollback/", views.rollback, name="rollback"),
     path("customers/import/<int:pk>/errors.xlsx", views.error_report, name="error_report"),
     path("customers/export/", views.export_customers, name="export"),
+    path("customers/export/<int:pk>/", views.export_detail, name="export_detail"),
+    path("customers/export/<int:pk>/download/", views.export_download, name="export_download"),
 ]

@@ -9,6 +9,7 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -20,10 +21,11 @@ from django.views.decorators.http import require_POST
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record
 from zhudai.customers.spreadsheet import columns_for
+from zhudai.security.crypto import cipher
 
 from . import importer, tasks
 from .exporter import iter_csv, write_xlsx
-from .models import ImportIssue, ImportRun, OnDuplicate
+from .models import ExportRun, ImportIssue, ImportRun, OnDuplicate
 from .readers import SheetError
 
 IMPORT_PERMISSION = "customer.import"
@@ -242,56 +244,57 @@ def template(request):
 @login_required
 @permission_required("customer.export", raise_exception=True)
 def export_customers(request):
-    """The filtered list as the user sees it (scope and masking), streamed; audited with its count."""
-    from zhudai.customers import queries
-    from zhudai.customers.filters import CustomerFilterSet, has_filters
-    from zhudai.customers.spreadsheet import export_rows
-    from zhudai.security import masking
+    """The filtered list as the user sees it (scope and masking). CSV streams at once; .xlsx is
+    written in the background with a progress bar. Both are audited with their row count."""
+    from zhudai.customers.spreadsheet import export_query, export_rows
 
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    user = request.user
-    customers = queries.visible_customers(user, "customer.export")
-    if has_filters(request.GET):
-        customers = CustomerFilterSet(request.GET, queryset=customers, user=user).qs
-    columns = [c for c in columns_for(user, with_lookups=False) if not c.key.startswith("cf:")] + \
-        _visible_custom_columns(user)
-    reveal = {kind: masking.can_reveal(user, kind) for kind in ("id_number", "phone", "bank_card")}
-    header = [c.label for c in columns]
-    count = {"rows": 0}
-
-    def counted():
-        for row in export_rows(customers, columns, reveal=reveal):
-            count["rows"] += 1
-            yield row
-
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"客户-{stamp}.{fmt}"
-    if fmt == "csv":
-        # Recorded before the first byte leaves: a download cut short was still an export.
-        _audit_export(user, customers.count(), fmt, request.GET)
-        return StreamingHttpResponse(
-            iter_csv(header, export_rows(customers, columns, reveal=reveal, escape_formulas=True), prepared=True),
-            content_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": content_disposition_header(True, name)})
-    out = tempfile.SpooledTemporaryFile(max_size=50 * 1024 * 1024)
-    write_xlsx(out, header, counted(), sheet_name=_("客户"),
-               text_columns={n for n, c in enumerate(columns) if c.sensitive})
-    _audit_export(user, count["rows"], fmt, request.GET)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+    query = request.GET.copy()
+    for name in ("format", "page"):
+        query.pop(name, None)
+    if fmt == "xlsx":
+        export = ExportRun.objects.create(created_by=request.user, query=query.urlencode()[:1000],
+                                          file_name=f"客户-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+        tasks.export_customers(export.pk)
+        return redirect("io:export_detail", pk=export.pk)
+    customers, columns, reveal = export_query(request.user, query)
+    # Recorded before the first byte leaves: a download cut short was still an export.
+    _audit_export(request.user, customers.count(), fmt, query)
+    rows = export_rows(customers, columns, reveal=reveal, escape_formulas=True)
+    name = f"客户-{timezone.localtime():%Y%m%d-%H%M}.csv"
+    return StreamingHttpResponse(iter_csv([c.label for c in columns], rows, prepared=True),
+                                 content_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": content_disposition_header(True, name)})
 
 
-def _visible_custom_columns(user):
-    from zhudai.customers.spreadsheet import custom_column
-    from zhudai.engines.forms.models import FieldDefinition
+def _export_for(request, pk):
+    export = ExportRun.objects.filter(pk=pk, created_by=request.user).first()
+    if export is None:
+        raise Http404
+    return export
 
-    return [c for d in FieldDefinition.objects.for_model("customer").visible_to(user) if (c := custom_column(d))]
+
+@login_required
+@permission_required("customer.export", raise_exception=True)
+def export_detail(request, pk):
+    export = _export_for(request, pk)
+    template = "io/_export_status.html" if request.headers.get("HX-Request") else "io/export.html"
+    return render(request, template, {"export": export})
 
 
-def _audit_export(user, rows, fmt, params):
-    query = params.copy()
-    query.pop("format", None)
+@login_required
+@permission_required("customer.export", raise_exception=True)
+def export_download(request, pk):
+    export = _export_for(request, pk)
+    if export.status != ExportRun.Status.DONE or not export.file_path:
+        raise Http404
+    with default_storage.open(export.file_path, "rb") as fh:
+        data = cipher().decrypt_bytes(fh.read())
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=export.file_name, content_type=XLSX)
+
+
+def _audit_export(user, rows, fmt, query):
     record(Action.EXPORT, actor=user, object_type="customer", object_repr=_("客户列表"),
            extra={"rows": rows, "format": fmt, "filters": query.urlencode()[:500]})

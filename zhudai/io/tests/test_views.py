@@ -134,10 +134,19 @@ def test_export_masks_for_roles_without_reveal(people, client_for, db):
 
 
 def test_export_xlsx_round_trips_and_escapes_formulas(people, client_for):
+    from zhudai.io.models import ExportRun
+
     factories.customer(people.lead1, name="=HYPERLINK(\"http://x\")", mobile="13911112222", note="@SUM(A1)",
                        id_number=factories.id_number(), expected_amount=50000)
     client = client_for(people.lead1)
-    response = client.get("/customers/export/?format=xlsx")
+    response = client.get("/customers/export/?format=xlsx&page=3")
+    export = ExportRun.objects.get()  # written by the background job (run at once in tests)
+    assert response["Location"] == f"/customers/export/{export.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "共导出 1 位客户" in page and "下载 Excel 文件" in page
+    assert AuditEvent.objects.get(action="export").extra["rows"] == 1
+    assert client_for(people.lead2).get(f"/customers/export/{export.pk}/download/").status_code == 404
+    response = client.get(f"/customers/export/{export.pk}/download/")
     data = b"".join(response.streaming_content)
     sheet_xml = __import__("zipfile").ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in sheet_xml  # no formula cells
@@ -179,3 +188,23 @@ def test_csv_export_escapes_formulas_in_text(people, client_for):
     assert row[header.index("姓名")] == "'=cmd|' /C calc'!A0"
     assert row[header.index("备注")] == "'+1+1" and row[header.index("单位名称")] == "'-2"
     assert row[header.index("手机号")] == "13911112222"
+
+
+def test_xlsx_export_file_is_encrypted_and_purged_after_a_day(people, client_for, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from zhudai.io.models import ExportRun
+    from zhudai.io.tasks import purge_old_exports
+
+    factories.customer(people.lead1, name="甲", mobile="13911112222")
+    client_for(people.lead1).get("/customers/export/?format=xlsx")
+    export = ExportRun.objects.get()
+    stored = (settings.MEDIA_ROOT / export.file_path).read_bytes()
+    assert b"13911112222" not in stored and not stored.startswith(b"PK")
+    purge_old_exports()
+    assert ExportRun.objects.get().file_path == export.file_path  # still fresh
+    ExportRun.objects.filter(pk=export.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
+    purge_old_exports()
+    assert ExportRun.objects.get().file_path == "" and not (settings.MEDIA_ROOT / export.file_path).exists()
