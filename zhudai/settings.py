@@ -154,6 +154,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+elif env_bool("DB_PREPARED_STATEMENTS", True):
+    # PostgreSQL: bind parameters on the server and let psycopg prepare statements a connection
+    # runs often (the list page's queries), so PostgreSQL stops parsing and planning them on every
+    # request. Turn off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
