@@ -74,6 +74,21 @@ class ActiveUserManager(UserManager):
         """Users who may receive new work: active and not paused."""
         return self.filter(is_active=True, is_paused=False)
 
+    def assignable_by(self, user):
+        """Users `user` may give customers to: anyone assignable with the all-data scope, people of
+        their team or department with a team/department scope, otherwise only themselves; and only
+        themselves without the assign permission."""
+        from .choices import DataScope
+
+        mine = self.assignable().filter(pk=user.pk)
+        if not user.has_perm("customer.assign"):
+            return mine
+        if user.data_scope == DataScope.ALL:
+            return self.assignable()
+        if user.data_scope in (DataScope.TEAM, DataScope.DEPARTMENT) and user.scope_unit_ids:
+            return self.assignable().filter(org_unit__in=user.scope_unit_ids)
+        return mine
+
 
 class User(AbstractUser):
     """A member of staff. Deactivated users cannot log in and are never assigned new work."""

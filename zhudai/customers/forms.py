@@ -83,9 +83,7 @@ class CustomerForm(CustomFieldFormMixin, forms.ModelForm):
         self.fields["stage"].required = False
         owner = self.fields["owner"]
         if user.has_perm("customer.assign"):
-            owner.queryset = User.objects.assignable()
-            if user.data_scope != "all" and user.scope_unit_ids:
-                owner.queryset = owner.queryset.filter(org_unit__in=user.scope_unit_ids)
+            owner.queryset = User.objects.assignable_by(user)
             owner.required = False
             owner.help_text = _("不选则归属于自己")
         else:
@@ -203,10 +201,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        qs = User.objects.assignable().select_related("org_unit")
-        if user.data_scope != "all" and user.scope_unit_ids:
-            qs = qs.filter(org_unit__in=user.scope_unit_ids)
-        self.fields["owner"].queryset = qs
+        self.fields["owner"].queryset = User.objects.assignable_by(user).select_related("org_unit")
 
 
 class MergeForm(forms.Form):

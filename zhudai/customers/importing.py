@@ -93,21 +93,12 @@ class CustomerImport:
         self.prep = self.writer.preparers
 
     def _assignable_owner_ids(self):
-        """Owners this importer may give customers to: themselves, or anyone in their scope with
-        the assign permission. None means anyone (all-data scope)."""
-        from zhudai.accounts.choices import DataScope
+        """Owners this importer may give customers to (None: anyone, for the system)."""
         from zhudai.accounts.models import User
 
-        user = self.user
-        if user is None or not user.pk:
+        if self.user is None or not self.user.pk:
             return None
-        if not user.has_perm("customer.assign"):
-            return {user.pk}
-        if user.data_scope == DataScope.ALL:
-            return None
-        if user.data_scope in (DataScope.TEAM, DataScope.DEPARTMENT) and user.scope_unit_ids:
-            return set(User.objects.filter(org_unit__in=user.scope_unit_ids).values_list("pk", flat=True)) | {user.pk}
-        return {user.pk}
+        return set(User.objects.assignable_by(self.user).values_list("pk", flat=True))
 
     # -- cleaning --------------------------------------------------------------------------------
     def clean(self, values):

@@ -69,17 +69,6 @@ def upload(request):
     return redirect("io:mapping", pk=run.pk)
 
 
-def _assignable_owners(user):
-    from zhudai.accounts.models import User
-
-    if not user.has_perm("customer.assign"):
-        return User.objects.filter(pk=user.pk)
-    owners = User.objects.assignable()
-    if user.data_scope != "all" and user.scope_unit_ids:
-        owners = owners.filter(org_unit__in=user.scope_unit_ids)
-    return owners.order_by("org_unit", "username")
-
-
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def mapping(request, pk):
@@ -87,7 +76,9 @@ def mapping(request, pk):
     if run.status not in (ImportRun.Status.UPLOADED, ImportRun.Status.PREVIEWED, ImportRun.Status.FAILED):
         return redirect("io:detail", pk=run.pk)
     columns = columns_for(request.user)
-    owners = _assignable_owners(request.user)
+    from zhudai.accounts.models import User
+
+    owners = User.objects.assignable_by(request.user).order_by("org_unit", "username")
     error = ""
     if request.method == "POST":
         chosen = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(run.header))}
