@@ -157,8 +157,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env_bool("DB_PREPARED_STATEMENTS", True):
     # PostgreSQL: bind parameters on the server and let psycopg prepare statements a connection
     # runs often (the list page's queries), so PostgreSQL stops parsing and planning them on every
-    # request. Turn off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
+    # request. Turn off (DB_PREPARED_STATEMENTS=0) behind a transaction-pooling PgBouncer. Plans stay
+    # per call (force_custom_plan): a generic plan would ignore how selective this owner or prefix is.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "server_side_binding": True, "prepare_threshold": 5, "options": "-c plan_cache_mode=force_custom_plan"})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
