@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +10,8 @@ from django.utils.html import escape
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from zhudai.core.paging import CappedPaginator
 
 from . import queries, rendering, services
 from .filters import CustomerFilterSet, has_filters, ordering
@@ -43,7 +44,7 @@ def customer_list(request):
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
     # The row query has no joins (see rendering.ROW_VALUES), so its COUNT is a plain scoped count.
-    page = Paginator(customers.values(*rendering.ROW_VALUES), per_page).get_page(params.get("page"))
+    page = CappedPaginator(customers.values(*rendering.ROW_VALUES), per_page).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
     list_url = reverse("customers:list")

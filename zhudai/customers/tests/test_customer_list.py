@@ -138,3 +138,18 @@ def test_renamed_stages_and_users_show_at_once_in_the_list(people, client_for, s
     people.sales1.save()
     page = client.get(reverse("customers:list")).content.decode()
     assert "材料收集" in page and "刘经理" in page
+
+
+def test_list_counts_up_to_a_cap_and_says_so(people, client_for, monkeypatch):
+    from zhudai.core import paging
+
+    for n in range(7):
+        factories.customer(people.sales1, name=f"客户{n}", mobile=f"1390000{n:04d}")
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 5)
+    page = client_for(people.sales1).get("/customers/?per_page=20")
+    assert page.context["page"].paginator.count == 5 and page.context["page"].paginator.capped
+    assert "共 5+ 条" in page.content.decode()
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 7)
+    page = client_for(people.sales1).get("/customers/")
+    assert page.context["page"].paginator.count == 7 and not page.context["page"].paginator.capped
+    assert "共 7 条" in page.content.decode()
