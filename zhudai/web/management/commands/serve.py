@@ -24,7 +24,8 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         bin_dir = os.path.dirname(sys.executable)
         web = [os.path.join(bin_dir, "gunicorn"), "zhudai.wsgi", "--bind", f"{host}:{port}",
-               "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10"]
+               "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10",
+               "--timeout", "300"]  # a streamed CSV export of a large list takes a while
         worker = [os.path.join(bin_dir, "zhudai"), "run_huey"]
         children = [subprocess.Popen(web), subprocess.Popen(worker)]
         self.stdout.write(self.style.SUCCESS(f"zhudai 已启动: http://{host}:{port}/  （Ctrl+C 停止）"))
