@@ -24,3 +24,18 @@ class Prefix(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         value = str(self.rhs)
         return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, value, *lhs_params, value + _TOP]
+
+
+@CharField.register_lookup
+class PrefixScan(Prefix):
+    """`prefix` for a dense match on SQLite: `+column` keeps SQLite off the column's index, so it
+    walks the ORDER BY index and stops after the first page of matches. Right when the prefix
+    matches many rows (a common surname), wrong when it matches few, and no use for counting:
+    see customers.filters (a bounded count decides) and CappedPaginator(rows=…)."""
+
+    lookup_name = "prefix_scan"
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        value = str(self.rhs)
+        return f"(+{lhs} >= %s AND +{lhs} < %s)", [*lhs_params, value, *lhs_params, value + _TOP]

@@ -12,10 +12,13 @@ LIST_COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, cap=None, **kwargs):
+    def __init__(self, object_list, per_page, cap=None, rows=None, **kwargs):
+        """`rows`: the same records by another query plan, used for the page itself (the count
+        stays on `object_list`)."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap or LIST_COUNT_CAP
         self.capped = False  # more matches than `count` says
+        self.rows = rows
 
     @cached_property
     def count(self):
@@ -23,3 +26,10 @@ class CappedPaginator(Paginator):
         counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count) if self.orphans == 0 else bottom + self.per_page
+        source = self.rows if self.rows is not None else self.object_list
+        return self._get_page(source[bottom:top], number, self)

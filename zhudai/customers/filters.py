@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import django_filters as df
 from django import forms
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ LATIN = re.compile(r"^[A-Za-z]+$")
 
 
 EXACT_MATCH_LIMIT = 500
+DENSE_MATCHES = 2000
 
 
 def search(queryset, text):
@@ -41,10 +43,11 @@ def search(queryset, text):
     return queryset.filter(q)
 
 
-def search_q(text):
+def search_q(text, *, scan=False):
     """One search box: phone or ID number exactly (blind index), pinyin initials, or name/employer prefix.
 
-    Returns (Q, exact): `exact` when the Q is a blind-index match of a phone or ID number.
+    Returns (Q, exact): `exact` when the Q is a blind-index match of a phone or ID number. `scan`
+    writes the prefixes as `prefix_scan` (see core.lookups).
     """
     text = text.strip().replace(" ", "")
     if not text:
@@ -55,9 +58,10 @@ def search_q(text):
     if PHONE_LIKE.match(digits):
         h = blind_index("phone", digits)
         return Q(mobile_bidx=h) | Q(backup_phone_bidx=h), True
+    lookup = "prefix_scan" if scan else "prefix"
     if LATIN.match(text):
-        return Q(name_initials__prefix=text.lower()), False
-    return Q(name__prefix=text) | Q(employer__prefix=text), False
+        return Q(**{f"name_initials__{lookup}": text.lower()}), False
+    return Q(**{f"name__{lookup}": text}) | Q(**{f"employer__{lookup}": text}), False
 
 
 class CustomerFilterSet(df.FilterSet):
@@ -102,6 +106,23 @@ class CustomerFilterSet(df.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return search(queryset, value)
+
+    def dense_rows(self):
+        """The same list written so that SQLite walks the date index and stops at the page instead
+        of fetching and sorting every match: for a name or initials prefix that matches thousands
+        of rows ("王" in an all-data list: 107 → 7 ms at 1M customers). None when that does not
+        apply. Call it only for many matches (a rare prefix would walk the whole index); the count
+        stays on the index plan (see CappedPaginator(rows=…))."""
+        text = (self.form.cleaned_data.get("q") or "") if self.is_bound and self.form.is_valid() else ""
+        q, exact = search_q(text)
+        sort = (self.data.get("sort") or "").lstrip("-")
+        if connection.vendor != "sqlite" or exact or not q or sort == "name":
+            return None
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():  # every filter but the search box, as qs does
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset.filter(search_q(text, scan=True)[0])
 
     def filter_follow_up(self, queryset, name, value):
         now = timezone.now()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from zhudai.core.paging import CappedPaginator
 
 from . import queries, rendering, services
-from .filters import CustomerFilterSet, has_filters, ordering
+from .filters import DENSE_MATCHES, CustomerFilterSet, has_filters, ordering
 from .forms import AssignForm, AttachmentForm, CustomerForm, FollowUpForm, MergeForm, RelatedPersonForm
 from .models import Customer, RelatedPerson, SavedFilter, Tag
 
@@ -44,7 +44,11 @@ def customer_list(request):
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
     # The row query has no joins (see rendering.ROW_VALUES), so its COUNT is a plain scoped count.
-    page = CappedPaginator(customers.values(*rendering.ROW_VALUES), per_page).get_page(params.get("page"))
+    paginator = CappedPaginator(customers.values(*rendering.ROW_VALUES), per_page)
+    if filterset is not None and paginator.count > DENSE_MATCHES:
+        dense = filterset.dense_rows()
+        paginator.rows = dense.values(*rendering.ROW_VALUES) if dense is not None else None
+    page = paginator.get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
     list_url = reverse("customers:list")

@@ -153,3 +153,26 @@ def test_list_counts_up_to_a_cap_and_says_so(people, client_for, monkeypatch):
     page = client_for(people.sales1).get("/customers/")
     assert page.context["page"].paginator.count == 7 and not page.context["page"].paginator.capped
     assert "共 7 条" in page.content.decode()
+
+
+def test_dense_prefix_search_pages_the_same_rows(people, client_for, monkeypatch):
+    """With many matches the page is read by another plan (SQLite walks the date index); the rows
+    and their order must not change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhudai.customers import views
+
+    for n in range(6):
+        factories.customer(people.sales1, name=f"王{n}", mobile=f"1390000{n:04d}",
+                           created_at=timezone.now() - datetime.timedelta(days=n))
+    factories.customer(people.sales1, name="李四", mobile="13900009999")
+    client = client_for(people.sales1)
+    expected = names(client.get("/customers/?q=王&per_page=20"))
+    monkeypatch.setattr(views, "DENSE_MATCHES", 2)
+    with CaptureQueriesContext(connection) as queries:
+        dense = names(client.get("/customers/?q=王&per_page=20"))
+    assert dense == expected == [f"王{n}" for n in range(6)]
+    if connection.vendor == "sqlite":
+        assert any('+"customers_customer"."name"' in q["sql"] for q in queries.captured_queries)
+    assert names(client.get("/customers/?q=王&sort=name")) == [f"王{n}" for n in range(6)]
