@@ -365,3 +365,29 @@ def test_issue_rows_are_kept_per_run(people):
     run = run_import(people.lead1, sheet_bytes("xlsx", [HEADER, ["甲", "", "1", "", ""]]))
     assert ImportIssue.objects.filter(run=run).count() == 1
     assert importer.failed_rows(run) == {2: "联系电话：手机号应为以1开头的11位数字。"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_large_import_through_the_helper_process(people, settings, monkeypatch):
+    """The helper process (io/pipeline.py) on a database another process can open: PostgreSQL in
+    CI (SQLite's in-memory test database cannot be shared, so there the run stays in process)."""
+    from django.db import connection
+
+    from zhudai.io import pipeline
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the helper process needs a database another process can open (PostgreSQL run)")
+    monkeypatch.setenv("ZHUDAI_TESTING", "1")  # the helper's settings: the same fixed test keys
+    settings.IMPORT_HELPER_PROCESS = True
+    settings.IMPORT_HELPER_MIN_ROWS = 10
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    rows = [HEADER] + [[f"客户{i}", "", f"1391234{i:04d}", "5万", ""] for i in range(60)]
+    rows += [["重复", "", "13912340003", "", ""], ["坏", "", "123", "", ""]]
+    with acting(people.lead1):
+        run = importer.create_run(people.lead1, sheet_bytes("xlsx", rows), "大表.xlsx")
+        assert pipeline.wanted(run)
+        importer.execute(run, people.lead1)
+    run.refresh_from_db()
+    assert run.counts() == {"total": 62, "created": 60, "updated": 0, "skipped": 1, "failed": 1}
+    assert Customer.objects.get(name="客户7").mobile == "13912340007"
+    assert Customer.objects.get(name="客户7").expected_amount == Decimal("50000.00")
