@@ -17,9 +17,13 @@ def firm(db):
     from zhudai.accounts.demo import create_demo_firm
     from zhudai.customers.defaults import create_default_stages_and_channels
     from zhudai.customers.models import Channel, Stage
+    from zhudai.engines.flow.models import ProcessDefinition, ProcessVersion
+    from zhudai.loans.defaults import create_defaults
+    from zhudai.loans.models import Product
 
     # Transactional tests empty every table, data-migration rows included: put the defaults back.
     create_default_stages_and_channels(Stage, Channel)
+    create_defaults(ProcessDefinition, ProcessVersion, Product)
     return create_demo_firm()
 
 

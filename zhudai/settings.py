@@ -5,6 +5,7 @@ Production: DEBUG=0, SECRET_KEY, ZHUDAI_FIELD_KEYS, ZHUDAI_INDEX_KEY, DATABASE_U
 """
 
 import base64
+import datetime
 import os
 import secrets
 import sys
@@ -96,7 +97,9 @@ INSTALLED_APPS = [
     "zhudai.audit",
     "zhudai.security",
     "zhudai.engines.forms",
+    "zhudai.engines.flow",
     "zhudai.customers",
+    "zhudai.loans",
     "zhudai.io",
     "zhudai.api",
     "zhudai.web",
@@ -246,6 +249,9 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = int(env("IMPORT_MAX_UNCOMPRESSED_MB", "2000")) *
 IMPORT_HELPER_PROCESS = env_bool("IMPORT_HELPER_PROCESS", not TESTING)
 IMPORT_HELPER_MIN_ROWS = int(env("IMPORT_HELPER_MIN_ROWS", "20000"))
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+# Working hours for process time limits counted in working hours (with the Chinese holiday calendar).
+WORK_DAY_START = datetime.time.fromisoformat(env("WORK_DAY_START", "09:00"))
+WORK_DAY_END = datetime.time.fromisoformat(env("WORK_DAY_END", "18:00"))
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

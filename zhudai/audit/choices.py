@@ -18,6 +18,8 @@ class Action(models.TextChoices):
     HANDOVER = "handover", _("离职交接")
     KEY_ROTATION = "key_rotation", _("密钥轮换")
     IMPORT = "import", _("导入")
+    WORKFLOW = "workflow", _("审批操作")
+    GENERATE = "generate", _("生成文件")
 
 
 # Labels for the object types events are recorded under.
@@ -31,5 +33,10 @@ OBJECT_TYPES = {
     "org_unit": _("组织"),
     "field_definition": _("自定义字段"),
     "import": _("导入记录"),
+    "loan_application": _("贷款申请"),
+    "loan_product": _("贷款产品"),
+    "loan_document": _("申请材料"),
+    "contract_template": _("合同模板"),
+    "process": _("审批流程"),
     "system": _("系统"),
 }

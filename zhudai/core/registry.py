@@ -35,6 +35,8 @@ class Registry:
         self.rotation_hooks: list = []
         # Callables (actor, from_user, to_user) -> {label: count}, run by the staff handover.
         self.handover_hooks: list = []
+        # Workflow adapters by subject key: what the process engine knows of a domain model.
+        self.workflows: dict = {}
 
     def register_model(self, key, model, label, **options):
         self.models[key] = ModelEntry(key=key, model=model, label=label, **options)
@@ -44,6 +46,13 @@ class Registry:
         """entries: [(code, label), …] in display order."""
         for code, label in entries:
             self.permissions[code] = PermissionEntry(code=code, label=label, group=group)
+
+    def register_workflow(self, adapter):
+        """adapter: a `zhudai.engines.flow.adapters.WorkflowAdapter` for one model."""
+        self.workflows[adapter.key] = adapter
+
+    def workflow(self, key):
+        return self.workflows[key]
 
     def model(self, key):
         return self.models[key]

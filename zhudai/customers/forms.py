@@ -189,7 +189,7 @@ class AttachmentForm(forms.Form):
     def clean_file(self):
         from django.conf import settings
 
-        from .services import check_upload
+        from zhudai.core.uploads import check_upload
 
         upload = self.cleaned_data["file"]
         check_upload(upload, settings.ATTACHMENT_MAX_BYTES)

@@ -4,11 +4,9 @@ HTML views, the API, the importer and commands all call these functions; each ru
 transaction and writes its audit event in it.
 """
 
-import mimetypes
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,8 +15,8 @@ from django.utils.translation import gettext as _
 from zhudai.audit.choices import Action
 from zhudai.audit.services import diff, record, record_change, record_many
 from zhudai.core import chinese
+from zhudai.core.uploads import check_upload, read_encrypted, store_encrypted
 from zhudai.security import masking
-from zhudai.security.crypto import cipher
 from zhudai.security.fields import blind_index
 
 from .models import Attachment, Customer, FollowUp, RelatedPerson, Stage, Tag
@@ -31,14 +29,6 @@ AUDITED_FIELDS = [
     "rate_max", "channel", "owner", "stage", "next_follow_up_at", "note", "custom_fields",
 ]
 SENSITIVE = {"id_number": "id_number", "mobile": "phone", "backup_phone": "phone", "bank_card": "bank_card"}
-ALLOWED_ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-    ".webp": "image/webp", ".heic": "image/heic", ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".zip": "application/zip", ".txt": "text/plain",
-}
 
 
 def snapshot(customer):
@@ -252,21 +242,6 @@ def delete_related_person(actor, person):
     person.delete()
 
 
-def check_upload(upload, max_bytes):
-    import os
-
-    from django.template.defaultfilters import filesizeformat
-
-    ext = os.path.splitext(upload.name)[1].lower()
-    if ext not in ALLOWED_ATTACHMENT_TYPES:
-        raise ValidationError(_("不支持的文件类型 %(ext)s。允许：%(allowed)s") % {
-            "ext": ext or "?", "allowed": " ".join(sorted(ALLOWED_ATTACHMENT_TYPES))})
-    if upload.size > max_bytes:
-        raise ValidationError(_("文件过大（%(size)s），上限 %(max)s。") % {
-            "size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)})
-    return ALLOWED_ATTACHMENT_TYPES[ext]
-
-
 @transaction.atomic
 def add_attachment(actor, customer, upload, kind, note=""):
     """Store an uploaded document encrypted under MEDIA_ROOT."""
@@ -278,7 +253,7 @@ def add_attachment(actor, customer, upload, kind, note=""):
         customer=customer, kind=kind, original_name=upload.name[:200], content_type=content_type,
         size=len(data), note=note, uploaded_by=actor,
     )
-    attachment.file.save("upload.bin", ContentFile(cipher().encrypt_bytes(data)), save=False)
+    store_encrypted(attachment.file, data)
     attachment.save()
     record(Action.CREATE, attachment, actor=actor, object_type="attachment",
            object_repr=f"{customer.name}: {attachment.original_name}",
@@ -288,8 +263,7 @@ def add_attachment(actor, customer, upload, kind, note=""):
 
 def read_attachment(actor, attachment):
     """The decrypted file contents; every download is audited."""
-    with attachment.file.open("rb") as fh:
-        data = cipher().decrypt_bytes(fh.read())
+    data = read_encrypted(attachment.file)
     record(Action.DOWNLOAD, attachment, actor=actor, object_type="attachment",
            object_repr=f"{attachment.customer.name}: {attachment.original_name}", subject=attachment.customer)
     return data
@@ -355,3 +329,17 @@ def handover_customers(actor, from_user, to_user):
         changes={"owner": [from_user.display_name, to_user.display_name]},
     )
     return {"customers": len(rows), "open_follow_ups": sum(1 for *_r, t in rows if t is not None)}
+
+
+@transaction.atomic
+def set_stage(actor, customer, code, *, reason=""):
+    """Move a customer to the stage with `code` (e.g. when an application is submitted); audited."""
+    stage = Stage.objects.filter(code=code).first()
+    if stage is None or customer.stage_id == stage.pk:
+        return False
+    old = str(customer.stage)
+    Customer.objects.filter(pk=customer.pk).update(stage=stage, updated_at=timezone.now())
+    customer.stage = stage
+    record(Action.UPDATE, customer, actor=actor, changes={"stage": [old, stage.name]},
+           extra={"reason": reason} if reason else None)
+    return True

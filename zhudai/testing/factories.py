@@ -30,3 +30,25 @@ def customer(owner, actor=None, **fields):
 
 def follow_up(customer, actor, content="电话沟通，客户有意向", **fields):
     return services.add_follow_up(actor, customer, FollowUp(content=content, **fields))
+
+
+def application(owner, customer=None, *, amount=30000, term_months=12, product=None, credit_rating="good",
+                **fields):
+    """A saved draft loan application (and, unless given, its customer with a valid ID number)."""
+    from decimal import Decimal
+
+    from zhudai.loans import services as loan_services
+    from zhudai.loans.models import LoanApplication, Product
+
+    if customer is None:
+        customer = globals()["customer"](owner, id_number=id_number(), credit_rating=credit_rating)
+    product = product or Product.objects.get(name="宁易贷")
+    with acting(owner):
+        return loan_services.create_application(owner, LoanApplication(
+            customer=customer, product=product, amount=Decimal(amount), term_months=term_months, **fields))
+
+
+def upload(name="doc.pdf", content=b"%PDF-1.4 test"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FlowEngineConfig(AppConfig):
+    name = "zhudai.engines.flow"
+    label = "flow_engine"
+    verbose_name = _("流程引擎")
+
+    def ready(self):
+        from zhudai.core.registry import registry
+
+        registry.register_permissions(
+            _("流程"),
+            [
+                ("flow.manage", _("管理审批流程")),
+                ("flow.reassign", _("处理无人认领的待办")),
+            ],
+        )

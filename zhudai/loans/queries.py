@@ -1,0 +1,36 @@
+"""Reads for loan application pages: every one starts from the user's data scope, widened by the
+applications the user works on in the process (handler, submitter, copied)."""
+
+from django.db.models import Q
+from django.http import Http404
+
+from zhudai.accounts.choices import DataScope
+from zhudai.engines.flow import queries as flow_queries
+
+from .models import LoanApplication
+
+SUBJECT = "loan_application"
+
+
+def visible_applications(user, permission="loan.view"):
+    """Applications in the user's data scope plus those their to-dos lead to."""
+    scoped = LoanApplication.objects.visible_to(user, permission)
+    if not user.is_authenticated or (user.has_perm(permission) and user.data_scope == DataScope.ALL):
+        return scoped
+    involved = Q(pk__in=flow_queries.involved_subject_ids(user, SUBJECT))
+    if not user.has_perm(permission):
+        return LoanApplication.objects.filter(involved)
+    return LoanApplication.objects.filter(Q(pk__in=scoped.values("pk")) | involved)
+
+
+def access_application(user, pk):
+    """The application if `user` may see it, else 404 (the same for missing and forbidden)."""
+    try:
+        return (visible_applications(user).select_related("customer", "product", "owner", "channel", "org_unit")
+                .get(pk=pk))
+    except (LoanApplication.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def for_customer(user, customer):
+    return visible_applications(user).filter(customer=customer).select_related("product").order_by("-created_at")
