@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("zhudai.accounts.urls")),
     path("", include("zhudai.io.urls")),
     path("customers/", include("zhudai.customers.urls")),
+    path("", include("zhudai.loans.urls")),
+    path("", include("zhudai.engines.flow.urls")),
     path("settings/fields/", include("zhudai.engines.forms.urls")),
     path("settings/audit/", include("zhudai.audit.urls")),
     path("api/v1/", include("zhudai.api.urls")),

@@ -172,6 +172,14 @@ def parse_money(value):
     return amount.quantize(Decimal("0.01"))
 
 
+def wan(amount):
+    """An amount in 万 as brokers say it: 40000 → "4万", 125000 → "12.5万", 8000 → "0.8万"."""
+    if amount is None:
+        return ""
+    text = f"{Decimal(amount) / 10000:.2f}".rstrip("0").rstrip(".")
+    return f"{text}万"
+
+
 def mask_id_number(value):
     """640102********1234"""
     if not value:

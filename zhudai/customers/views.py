@@ -127,9 +127,13 @@ def delete_filter(request, pk):
 
 @login_required
 def customer_detail(request, pk):
+    from zhudai.loans.queries import for_customer
+
     customer = queries.access_customer(request.user, pk)
     context = queries.customer_360(request.user, customer)
     context.update({
+        "applications": list(for_customer(request.user, customer)),
+        "can_add_loan": request.user.has_perm("loan.add"),
         "follow_up_form": FollowUpForm(),
         "attachment_form": AttachmentForm(),
         "related_form": RelatedPersonForm(),

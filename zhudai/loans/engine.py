@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from zhudai.core.chinese import wan
 from zhudai.engines.flow.adapters import WorkflowAdapter
 
 from .choices import ApplicationStatus, DocumentKind
@@ -46,15 +47,20 @@ class LoanApplicationAdapter(WorkflowAdapter):
         return subject.owner
 
     def describe(self, subject):
-        return f"{subject.number} {subject.customer.name} {subject.amount / 10000:g}万"
+        return f"{subject.number} {subject.customer.name} {wan(subject.amount)}"
 
     def url(self, subject):
         return reverse("loans:detail", args=[subject.pk])
 
     def summaries(self, subject_ids):
         rows = LoanApplication.objects.filter(pk__in=subject_ids).values_list("pk", "number", "customer__name", "amount")
-        return {pk: {"text": f"{number} {name} {amount / 10000:g}万", "url": reverse("loans:detail", args=[pk])}
+        return {pk: {"text": f"{number} {name} {wan(amount)}", "url": reverse("loans:detail", args=[pk])}
                 for pk, number, name, amount in rows}
+
+    def visible(self, user, subject_ids):
+        from .queries import visible_applications
+
+        return set(visible_applications(user).filter(pk__in=subject_ids).values_list("pk", flat=True))
 
     def schema(self):
         return SCHEMA
@@ -97,6 +103,12 @@ class LoanApplicationAdapter(WorkflowAdapter):
 
     def editable_fields(self):
         return {name: LoanApplication._meta.get_field(name).verbose_name for name in EDITABLE_FIELDS}
+
+    def missing_fields(self, subject, fields):
+        from .forms import REQUIRED_WHEN_EDITABLE
+
+        return [str(LoanApplication._meta.get_field(name).verbose_name) for name in fields
+                if name in REQUIRED_WHEN_EDITABLE and getattr(subject, name) in (None, "")]
 
     def edit_form(self, subject, fields, data=None):
         if not fields:

@@ -91,22 +91,6 @@ class DocumentForm(forms.Form):
                            widget=forms.TextInput(attrs={"placeholder": _("说明（可选）")}))
 
 
-class ActionForm(forms.Form):
-    """One action on a task: its comment, and what forward / add_signer / return need."""
-
-    action = forms.CharField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("意见"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("审批意见")}))
-    to_user = forms.ModelChoiceField(label=_("同事"), queryset=User.objects.none(), required=False)
-    target = forms.ChoiceField(label=_("退回到"), required=False, choices=())
-    files = forms.FileField(label=_("附件"), required=False)
-
-    def __init__(self, *args, returnable=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = User.objects.filter(is_active=True).order_by("org_unit", "id")
-        self.fields["target"].choices = [("", _("上一步"))] + list(returnable)
-
-
 class ProductForm(forms.ModelForm):
     min_amount = MoneyField(label=_("最低金额（元）"))
     max_amount = MoneyField(label=_("最高金额（元）"))

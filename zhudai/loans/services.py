@@ -170,6 +170,26 @@ def process_ended(actor, application, result):
                                     reason=_("贷款申请 %(n)s 已放款") % {"n": application.number})
 
 
+PRODUCT_FIELDS = ["lender", "name", "product_type", "min_amount", "max_amount", "min_term", "max_term", "rate_min",
+                  "rate_max", "required_documents", "is_active"]
+
+
+def product_snapshot(product):
+    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
+
+
+@transaction.atomic
+def save_product(actor, product, before=None):
+    creating = product.pk is None
+    product.save()
+    if creating:
+        record(Action.CREATE, product, actor=actor, object_type="loan_product",
+               changes={k: [None, v] for k, v in product_snapshot(product).items()})
+    else:
+        record_change(product, before or {}, product_snapshot(product), actor=actor, object_type="loan_product")
+    return product
+
+
 # -- documents ----------------------------------------------------------------------------------
 
 
@@ -248,13 +268,13 @@ def generate_contract(actor, application, template):
     with template.file.open("rb") as fh:
         data = contracts.render(fh.read(), contracts.context_for(application))
     name = f"{application.number}-{template.name}.docx"
-    document = add_document(actor, application, _Named(name), DocumentKind.CONTRACT, note=template.name,
+    document = add_document(actor, application, NamedFile(name), DocumentKind.CONTRACT, note=template.name,
                             data=data, content_type=DOCX[".docx"])
     record(Action.GENERATE, application, actor=actor, extra={"template": template.name, "document": document.pk})
     return document
 
 
-class _Named(io.BytesIO):
+class NamedFile(io.BytesIO):
     """A stand-in upload carrying only a file name, for generated documents."""
 
     def __init__(self, name):

@@ -14,17 +14,25 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhudai.engines.flow.queries import pending_count
+
 NAV = [
     # label, url name, permission (None: every logged-in user)
     (gettext_lazy("工作台"), "web:home", None),
     (gettext_lazy("客户"), "customers:list", "customer.view"),
+    (gettext_lazy("贷款申请"), "loans:list", "loan.view"),
+    (gettext_lazy("待办"), "flow:todo", None),
 ]
+TODO_URL = "flow:todo"
 SETTINGS_NAV = [
     (gettext_lazy("用户"), "accounts:users", "user.manage"),
     (gettext_lazy("组织架构"), "accounts:units", "user.manage"),
     (gettext_lazy("角色与权限"), "accounts:roles", "user.manage"),
     (gettext_lazy("离职交接"), "accounts:handover", "user.handover"),
     (gettext_lazy("自定义字段"), "fields:list", "settings.fields"),
+    (gettext_lazy("审批流程"), "flow:definitions", "flow.manage"),
+    (gettext_lazy("贷款产品"), "loans:products", "settings.products"),
+    (gettext_lazy("合同模板"), "loans:templates", "settings.products"),
     (gettext_lazy("操作日志"), "audit:list", "audit.view"),
 ]
 ASSETS = {"css": "css/zhudai.css", "htmx": "vendor/htmx/htmx.min.js", "alpine": "vendor/alpinejs/alpine.min.js",
@@ -47,20 +55,21 @@ def _active(url, path):
 
 
 @lru_cache(maxsize=512)
-def _sidebar(language, main, settings):
-    """main / settings: tuples of (index into NAV / SETTINGS_NAV, active)."""
-    link = '<a href="{url}"{active}>{label}</a>'
+def _sidebar(language, main, settings, todo_count=0):
+    """main / settings: tuples of (index into NAV / SETTINGS_NAV, active); todo_count: the 待办 badge."""
+    link = '<a href="{url}"{active}>{label}{badge}</a>'
     parts = [f'<a class="brand" href="{escape(_url("web:home"))}">{escape(_("助贷管理"))}</a>']
     for index, active in main:
         label, name, _perm = NAV[index]
+        badge = f'<span class="nav-count">{todo_count}</span>' if name == TODO_URL and todo_count else ""
         parts.append(link.format(url=escape(_url(name)), active=' class="active"' if active else "",
-                                 label=escape(str(label))))
+                                 label=escape(str(label)), badge=badge))
     if settings:
         parts.append(f'<div class="group">{escape(_("设置"))}</div>')
         for index, active in settings:
             label, name, _perm = SETTINGS_NAV[index]
             parts.append(link.format(url=escape(_url(name)), active=' class="active"' if active else "",
-                                     label=escape(str(label))))
+                                     label=escape(str(label)), badge=""))
     return mark_safe("".join(parts))  # noqa: S308  every piece is escaped above
 
 
@@ -75,6 +84,6 @@ def navigation(request):
                      if user.has_perm(perm))
     return {
         "assets": _assets(),
-        "sidebar": _sidebar(get_language(), main, settings),
+        "sidebar": _sidebar(get_language(), main, settings, min(pending_count(user), 99)),
         "nav_urls": {"home": _url("web:home"), "password": _url("accounts:password"), "logout": _url("logout")},
     }

@@ -10,7 +10,12 @@ from zhudai.customers.queries import home_lists
 
 @login_required
 def home(request):
-    return render(request, "web/home.html", home_lists(request.user, timezone.now()))
+    from zhudai.engines.flow import queries as flow_queries
+
+    context = home_lists(request.user, timezone.now())
+    context["tasks"] = flow_queries.with_subjects(list(flow_queries.pending(request.user)[:8]))
+    context["task_count"] = flow_queries.pending_count(request.user)
+    return render(request, "web/home.html", context)
 
 
 def health(request):

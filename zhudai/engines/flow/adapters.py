@@ -62,6 +62,10 @@ class WorkflowAdapter:
         """{field name: label} a node may let its handler edit."""
         return {}
 
+    def missing_fields(self, subject, fields):
+        """Labels of the `fields` a step needs filled in that are still empty on the subject."""
+        return []
+
     def edit_form(self, subject, fields, data=None):
         """A form over `fields` of the subject for the task page, or None."""
         return None
@@ -69,6 +73,14 @@ class WorkflowAdapter:
     def statuses(self):
         """{code: label} of subject statuses a node may set when it is entered."""
         return {}
+
+    def access(self, user, subject_id):
+        """The subject if `user` may open it, else Http404 (files attached to its actions use this)."""
+        from django.http import Http404
+
+        if subject_id not in self.visible(user, [subject_id]):
+            raise Http404
+        return self.get(subject_id)
 
     def visible(self, user, subject_ids):
         """The subset of subject_ids inside the user's data scope."""

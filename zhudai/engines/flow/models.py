@@ -176,6 +176,19 @@ class Transition(models.Model):
     def __str__(self):
         return f"{self.node_name} {self.get_action_display()} {self.actor_label}"
 
+    @property
+    def duration_text(self):
+        """"2天3小时", "45分钟": how long the step waited for this action."""
+        if self.duration_seconds is None:
+            return ""
+        minutes = self.duration_seconds // 60
+        days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+        if days:
+            return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+        if hours:
+            return _("%(h)d小时%(m)d分钟") % {"h": hours, "m": mins}
+        return _("%(m)d分钟") % {"m": max(mins, 1) if self.duration_seconds else 0}
+
 
 def transition_file_path(instance, filename):
     return f"flow/{timezone.now():%Y/%m}/{instance.transition_id}.bin"

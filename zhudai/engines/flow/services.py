@@ -233,6 +233,10 @@ def _approve(actor, instance, task, node, subject, adapter, *, comment, form, **
                 "e": "；".join(f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}"
                               for k, v in form.errors.items())})
         adapter.save_edits(actor, subject, form)
+    else:
+        empty = adapter.missing_fields(subject, node.get("editable_fields") or [])
+        if empty:
+            raise FlowError(_("此环节需要先填写：%(f)s。请在申请页面填写后再通过。") % {"f": "、".join(empty)})
     at = _close(task, actor, Action.APPROVE, comment)
     transition = _transition(instance, node, Action.APPROVE, actor, task=task, comment=comment, completed_at=at)
     _decide(actor, instance, task, node, subject, adapter, transition)

@@ -23,21 +23,10 @@ def _through_risk(application, people):
 
 def _finish(application, people):
     add_documents(application, people.sales1, "signed_contract")
-    form_data = {"step-contract_signed_at": "2026-12-01"}
-    _act_with_form(people.sales1, application, form_data)
-    _act_with_form(people.finance, application, {
-        "step-disbursed_at": "2026-12-02", "step-disbursed_amount": "30000", "step-disbursement_bank": "宁夏银行",
-        "step-disbursement_account": "6222020200112233445"})
-
-
-def _act_with_form(user, application, data):
-    from zhudai.engines.flow.services import adapter_for
-
-    instance = instance_of(application)
-    node = instance.version.node(instance.current_node)
-    application.refresh_from_db()
-    form = adapter_for(instance).edit_form(application, node.get("editable_fields"), data)
-    return act(user, application, form=form)
+    act(people.sales1, application, fields={"contract_signed_at": "2026-12-01"})
+    act(people.finance, application, fields={
+        "disbursed_at": "2026-12-02", "disbursed_amount": "30000", "disbursement_bank": "宁夏银行",
+        "disbursement_account": "6222020200112233445"})
 
 
 def test_a_small_credit_loan_with_a_good_rating_skips_the_team_lead(people):
@@ -46,8 +35,11 @@ def test_a_small_credit_loan_with_a_good_rating_skips_the_team_lead(people):
     _through_risk(application, people)
     assert node_ids(application) == ["final_approval"]
     assert task_for(application, people.gm)
-    act(people.gm, application, form=None)
+    with pytest.raises(FlowError, match="授信额度"):
+        act(people.gm, application, form=None)
+    act(people.gm, application, fields={"credit_line": "30000", "approved_rate": "8.5", "approved_term": "12"})
     application.refresh_from_db()
+    assert application.credit_line == 30000
     assert application.status == ApplicationStatus.APPROVED
     assert node_ids(application) == ["contract"]
     _finish(application, people)

@@ -7,6 +7,7 @@ from zhudai.audit.services import record
 from zhudai.core.context import acting
 from zhudai.customers.demo import create_demo_customers
 from zhudai.customers.models import Customer
+from zhudai.loans.demo import create_demo_applications
 
 
 class Command(BaseCommand):
@@ -23,9 +24,10 @@ class Command(BaseCommand):
             with acting(None, label="cli:demo"):
                 users, _units = create_demo_firm()
                 created = create_demo_customers(users, count=customers)
+                applications = create_demo_applications(users)
                 record(Action.CREATE, object_type="system", object_repr="演示数据",
-                       extra={"customers": created})
-            self.stdout.write(self.style.SUCCESS(f"已生成演示数据：{created} 位客户。"))
+                       extra={"customers": created, "applications": applications})
+            self.stdout.write(self.style.SUCCESS(f"已生成演示数据：{created} 位客户，{applications} 笔贷款申请。"))
         self.stdout.write("\n演示账号（密码均为 demo1234）:")
         roles = dict(Role.objects.values_list("code", "name"))
         for username, name, role, _unit in PEOPLE:

@@ -1,0 +1,50 @@
+"""Filters and sorting of the loan application list."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zhudai.accounts.models import User
+
+from .choices import ApplicationStatus
+from .models import LoanApplication, Product
+
+SORTS = {
+    "-created": ("-created_at", "-id"), "created": ("created_at", "id"),
+    "-amount": ("-amount", "-id"), "amount": ("amount", "id"),
+    "-submitted": ("-submitted_at", "-id"), "number": ("number",),
+}
+
+
+class LoanApplicationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": _("申请编号、客户姓名或拼音首字母")}))
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=ApplicationStatus.choices, empty_label=_("全部"))
+    product = django_filters.ModelChoiceFilter(label=_("产品"), queryset=Product.objects.all(), empty_label=_("全部"))
+    owner = django_filters.ModelChoiceFilter(label=_("负责人"), queryset=User.objects.none(), empty_label=_("全部"))
+    step = django_filters.CharFilter(label=_("当前环节"), field_name="current_step")
+    amount_min = django_filters.NumberFilter(label=_("金额≥"), field_name="amount", lookup_expr="gte")
+    amount_max = django_filters.NumberFilter(label=_("金额≤"), field_name="amount", lookup_expr="lte")
+    created_from = django_filters.DateFilter(label=_("创建自"), field_name="created_at", lookup_expr="date__gte",
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = django_filters.DateFilter(label=_("创建至"), field_name="created_at", lookup_expr="date__lte",
+                                           widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = LoanApplication
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["owner"].queryset = User.objects.filter(is_active=True, loan_applications__isnull=False).distinct()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.upper().startswith("ZD"):
+            return queryset.filter(number__startswith=value.upper())
+        if value.isascii() and value.isalpha():
+            return queryset.filter(customer__name_initials__startswith=value.lower())
+        return queryset.filter(Q(customer__name__startswith=value) | Q(number__contains=value))
