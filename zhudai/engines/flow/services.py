@@ -40,15 +40,18 @@ def adapter_for(instance_or_key):
     return registry.workflow(key)
 
 
-def _tasks_changed():
-    """To-do counts in the navigation are cached per user under a version bumped on every change."""
-    def bump():
-        try:
-            cache.incr(TASKS_VERSION_KEY)
-        except ValueError:
-            cache.set(TASKS_VERSION_KEY, 1, None)
+def _bump():
+    try:
+        cache.incr(TASKS_VERSION_KEY)
+    except ValueError:
+        cache.set(TASKS_VERSION_KEY, 1, None)
 
-    transaction.on_commit(bump)
+
+def _tasks_changed():
+    """To-do counts in the navigation are cached per user under a version bumped on every change:
+    now, and again on commit, so a count read while the transaction was open is not kept."""
+    _bump()
+    transaction.on_commit(_bump)
 
 
 def _actor_label(user):
