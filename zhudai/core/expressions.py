@@ -15,6 +15,7 @@ nullable and which the helpers accept.
 
 import datetime
 import decimal
+import re
 from functools import lru_cache
 
 import rule_engine
@@ -133,6 +134,8 @@ class Expression:
         self.text = text
         self.schema = schema
         self.rule = rule_engine.Rule(text, context=_Context(schema))
+        # Every identifier in the text (field and attribute names among them): what values_for needs.
+        self.names = frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
     def evaluate(self, values):
         try:
@@ -200,24 +203,30 @@ def explain(exc, text=""):
     return exc.message or exc.__class__.__name__
 
 
-def values_for(schema, data):
-    """`data` (plain dicts) shaped to `schema`: missing and None values become the empty value of their kind."""
+def values_for(schema, data, used=None):
+    """`data` (plain dicts) shaped to `schema`: missing and None values become the empty value of their
+    kind. A value given as a callable is computed only when `used` (the names the expressions at hand
+    mention, see Expression.names) contains its name, or always when `used` is None: a gateway that
+    never looks at customer.returning does not pay for its query."""
     out = {}
     for name, kind in schema.items():
         value = data.get(name) if data else None
-        if isinstance(kind, dict):
-            out[name] = values_for(kind, value or {})
-        elif value is None:
-            out[name] = EMPTY[kind]
-        elif kind == "number":
-            out[name] = value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
-        elif kind == "datetime":
-            out[name] = _as_datetime(value)
-        elif kind == "list":
-            out[name] = tuple(str(v) for v in value)
-        else:
-            out[name] = value if kind == "boolean" else str(value)
+        if callable(value):
+            value = value() if used is None or name in used else None
+        out[name] = values_for(kind, value or {}, used) if isinstance(kind, dict) else _shape(kind, value)
     return out
+
+
+def _shape(kind, value):
+    if value is None:
+        return EMPTY[kind]
+    if kind == "number":
+        return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+    if kind == "datetime":
+        return _as_datetime(value)
+    if kind == "list":
+        return tuple(str(v) for v in value)
+    return value if kind == "boolean" else str(value)
 
 
 def describe(schema, labels=None, prefix=""):

@@ -12,13 +12,16 @@ LIST_COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, cap=None, rows=None, **kwargs):
+    def __init__(self, object_list, per_page, cap=None, rows=None, known_count=None, **kwargs):
         """`rows`: the same records by another query plan, used for the page itself (the count
-        stays on `object_list`)."""
+        stays on `object_list`); `known_count`: the count when the caller already has it (cached)."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap or LIST_COUNT_CAP
         self.capped = False  # more matches than `count` says
         self.rows = rows
+        if known_count is not None:
+            self.__dict__["count"] = min(known_count, self.cap)
+            self.capped = known_count > self.cap
 
     @cached_property
     def count(self):

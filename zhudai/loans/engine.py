@@ -41,7 +41,8 @@ class LoanApplicationAdapter(WorkflowAdapter):
     model = LoanApplication
 
     def get(self, subject_id):
-        return LoanApplication.objects.select_related("customer", "product", "owner", "channel").get(pk=subject_id)
+        return (LoanApplication.objects.select_related("customer", "product", "owner__org_unit", "channel")
+                .get(pk=subject_id))
 
     def owner(self, subject):
         return subject.owner
@@ -70,8 +71,11 @@ class LoanApplicationAdapter(WorkflowAdapter):
 
     def values(self, subject):
         customer = subject.customer
-        loans = (LoanApplication.objects.filter(customer=customer, status=ApplicationStatus.DISBURSED)
-                 .exclude(pk=subject.pk).count())
+
+        def loans():  # read only by conditions that ask for it (values_for computes it on first use)
+            return (LoanApplication.objects.filter(customer=customer, status=ApplicationStatus.DISBURSED)
+                    .exclude(pk=subject.pk).count())
+
         return {
             "amount": subject.amount, "term_months": subject.term_months,
             "product_type": subject.product.product_type, "product": subject.product.name,
@@ -82,7 +86,7 @@ class LoanApplicationAdapter(WorkflowAdapter):
                 "credit_rating": customer.credit_rating, "age": customer.age, "gender": customer.gender,
                 "city": customer.city, "occupation": customer.occupation, "marital_status": customer.marital_status,
                 "monthly_income": customer.monthly_income, "total_debt": customer.total_debt,
-                "returning": loans > 0, "loan_count": loans,
+                "returning": lambda: loans() > 0, "loan_count": loans,
             },
         }
 

@@ -54,3 +54,23 @@ def test_mistakes_are_refused_when_saved_with_a_message_that_points_at_them(text
     with pytest.raises(ValidationError) as exc:
         compile_expression(text, SCHEMA)
     assert expected in exc.value.messages[0]
+
+
+def test_a_value_given_as_a_callable_is_computed_only_when_an_expression_names_it():
+    calls = []
+
+    def returning():
+        calls.append(1)
+        return True
+
+    data = {"amount": 1, "customer": {"credit_rating": "good"}, "returning": returning}
+    cheap = compile_expression("amount > 0", SCHEMA)
+    assert cheap.matches(values_for(SCHEMA, data, used=cheap.names)) and calls == []
+    dear = compile_expression("returning and amount > 0", SCHEMA)
+    assert dear.matches(values_for(SCHEMA, data, used=dear.names)) and calls == [1]
+
+
+def test_wan_writes_amounts_as_brokers_say_them():
+    from zhudai.core.chinese import wan
+
+    assert (wan(40000), wan(125000), wan(8000), wan(None)) == ("4万", "12.5万", "0.8万", "")

@@ -53,7 +53,8 @@ def resolve(rule, subject, adapter, *, exclude=()):
         return _usable(adapter.user_field(subject, rule.get("field")))
     if kind == HandlerKind.EXPRESSION:
         schema = adapter.schema()
-        login = cached_expression(rule.get("expression", ""), schema).evaluate(values_for(schema, adapter.values(subject)))
+        expression = cached_expression(rule.get("expression", ""), schema)
+        login = expression.evaluate(values_for(schema, adapter.values(subject), used=expression.names))
         return _usable(User.objects.filter(username=str(login)).first())
     return NOBODY
 
@@ -64,15 +65,14 @@ def _usable(user):
 
 def least_loaded(users):
     """The user with the fewest open tasks (ties: the lowest id), or None."""
-    candidates = list(users.values_list("pk", flat=True))
+    candidates = list(users)
     if not candidates:
         return None
     from .models import Task
 
-    load = dict(Task.objects.filter(status=TaskStatus.OPEN, assignee__in=candidates)
+    load = dict(Task.objects.filter(status=TaskStatus.OPEN, assignee__in=[u.pk for u in candidates])
                 .values_list("assignee").annotate(n=Count("id")).values_list("assignee", "n"))
-    best = min(candidates, key=lambda pk: (load.get(pk, 0), pk))
-    return User.objects.get(pk=best)
+    return min(candidates, key=lambda u: (load.get(u.pk, 0), u.pk))
 
 
 def team_lead(owner, *, exclude=()):

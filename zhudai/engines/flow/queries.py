@@ -43,15 +43,20 @@ def copied(user):
     return CarbonCopy.objects.filter(user=user).select_related("instance").order_by("-id")
 
 
-def pending_count(user):
-    """My open tasks plus those I may claim, for the navigation badge; cached until tasks change."""
+def counts(user):
+    """(my open tasks, tasks I may claim), cached until any task changes (services bump the version)."""
     version = cache.get(TASKS_VERSION_KEY, 0)
     key = f"flow:todo:{user.pk}:{user.role_id}:{version}"
-    count = cache.get(key)
-    if count is None:
-        count = pending(user).count() + claimable(user).count()
-        cache.set(key, count, TODO_COUNT_SECONDS)
-    return count
+    found = cache.get(key)
+    if found is None:
+        found = (pending(user).count(), claimable(user).count())
+        cache.set(key, found, TODO_COUNT_SECONDS)
+    return found
+
+
+def pending_count(user):
+    """My open tasks plus those I may claim: the navigation badge."""
+    return sum(counts(user))
 
 
 def with_subjects(rows, instance_of=lambda row: row.instance):

@@ -124,11 +124,11 @@ def _lock(instance_id):
 
 
 def _locked_task(task_id):
-    """(task, instance) re-read under the instance lock."""
-    instance_id = Task.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
-    if instance_id is None:
+    """(task, instance) with the instance row locked, the task read after the lock was taken."""
+    instance = (ProcessInstance.objects.select_for_update(of=("self",)).select_related("version")
+                .filter(tasks__pk=task_id).first())
+    if instance is None:
         raise FlowError(_("待办不存在。"))
-    instance = _lock(instance_id)
     task = Task.objects.select_related("assignee", "candidate_role").get(pk=task_id)
     return task, instance
 
@@ -241,48 +241,42 @@ def _approve(actor, instance, task, node, subject, adapter, *, comment, form, **
         if empty:
             raise FlowError(_("此环节需要先填写：%(f)s。请在申请页面填写后再通过。") % {"f": "、".join(empty)})
     at = _close(task, actor, Action.APPROVE, comment)
-    transition = _transition(instance, node, Action.APPROVE, actor, task=task, comment=comment, completed_at=at)
-    _decide(actor, instance, task, node, subject, adapter, transition)
-    return transition
+    return _decide(actor, instance, task, node, subject, adapter, Action.APPROVE, comment, at)
 
 
 def _reject(actor, instance, task, node, subject, adapter, *, comment, **_kw):
     if not comment.strip():
         raise FlowError(_("拒绝时请填写意见。"))
     at = _close(task, actor, Action.REJECT, comment)
-    transition = _transition(instance, node, Action.REJECT, actor, task=task, comment=comment, completed_at=at)
-    _decide(actor, instance, task, node, subject, adapter, transition)
-    return transition
+    return _decide(actor, instance, task, node, subject, adapter, Action.REJECT, comment, at)
 
 
-def _decide(actor, instance, task, node, subject, adapter, transition):
-    """After one signer's approve or reject: has the node passed, failed, or does it wait for others?"""
+def _decide(actor, instance, task, node, subject, adapter, action, comment, at):
+    """After one signer's approve or reject: has the node passed, failed, or does it wait for others?
+    Records the signer's transition (with where the instance went) and moves on; returns it."""
     signers = list(Task.objects.filter(instance=instance, node_id=task.node_id, activation=task.activation,
-                                       kind=TaskKind.APPROVAL).exclude(status=TaskStatus.CANCELLED))
-    approved = sum(1 for t in signers if t.outcome == Action.APPROVE)
-    rejected = sum(1 for t in signers if t.outcome == Action.REJECT)
-    waiting = sum(1 for t in signers if t.status == TaskStatus.OPEN)
+                                       kind=TaskKind.APPROVAL).exclude(status=TaskStatus.CANCELLED)
+                   .values_list("outcome", "status"))
+    approved = sum(1 for outcome, _s in signers if outcome == Action.APPROVE)
+    rejected = sum(1 for outcome, _s in signers if outcome == Action.REJECT)
+    waiting = sum(1 for _o, status in signers if status == TaskStatus.OPEN)
     policy = node.get("policy", Policy.ALL) if node["type"] == NodeType.COUNTERSIGN else Policy.ALL
     needed = {Policy.ALL: len(signers), Policy.ANY: 1}.get(policy) or int(node.get("n") or len(signers))
     veto = node.get("veto", node["type"] == NodeType.TASK)
-    if approved >= needed:
+    passed = approved >= needed
+    failed = not passed and rejected and (veto or approved + waiting < needed)
+    target = node["next"] if passed else node.get("reject_to", "") if failed else ""
+    transition = _transition(instance, node, action, actor, task=task, comment=comment, to_node=target,
+                             completed_at=at)
+    if (passed or failed) and waiting:
         _cancel_open(instance, node_id=task.node_id)
-        transition.to_node = node["next"]
-        transition.save(update_fields=["to_node"])
+    if passed:
         _enter(actor, instance, subject, adapter, node["next"])
-    elif rejected and (veto or approved + waiting < needed):
-        _cancel_open(instance, node_id=task.node_id)
-        _rejected(actor, instance, subject, adapter, node, transition)
-
-
-def _rejected(actor, instance, subject, adapter, node, transition):
-    target = node.get("reject_to")
-    if target:
-        transition.to_node = target
-        transition.save(update_fields=["to_node"])
+    elif failed and target:
         _enter(actor, instance, subject, adapter, target)
-    else:
+    elif failed:
         _end(actor, instance, subject, adapter, EndResult.REJECTED)
+    return transition
 
 
 def returnable_nodes(instance):
@@ -499,9 +493,10 @@ def _enter(actor, instance, subject, adapter, node_id):
 
 def _route(node, subject, adapter):
     schema = adapter.schema()
-    values = values_for(schema, adapter.values(subject))
-    for branch in node.get("branches", []):
-        if cached_expression(branch["condition"], schema).matches(values):
+    branches = [(branch, cached_expression(branch["condition"], schema)) for branch in node.get("branches", [])]
+    values = values_for(schema, adapter.values(subject), used=set().union(*(e.names for _b, e in branches)))
+    for branch, expression in branches:
+        if expression.matches(values):
             return branch["to"], branch.get("label") or branch["condition"]
     return node["default"], _("默认分支")
 

@@ -52,13 +52,15 @@ def todo(request):
     }.get(tab)
     if rows is None:
         tab, rows = "pending", queries.pending
-    page = CappedPaginator(rows(user), 30).get_page(request.GET.get("page"))
+    mine, claimable = queries.counts(user)
+    known = {"pending": mine, "claimable": claimable}.get(tab)
+    page = CappedPaginator(rows(user), 30, known_count=known).get_page(request.GET.get("page"))
     instance_of = (lambda row: row) if tab == "submitted" else (lambda row: row.instance)
     items = queries.with_subjects(list(page), instance_of)
     if tab == "copied":
         CarbonCopy.objects.filter(pk__in=[c.pk for c, _s in items], read_at__isnull=True).update(
             read_at=timezone.now())
-    counts = {"pending": queries.pending(user).count(), "claimable": queries.claimable(user).count()}
+    counts = {"pending": mine, "claimable": claimable}
     return render(request, "flow/todo.html", {
         "tab": tab, "tabs": [(key, label, counts.get(key)) for key, label in TABS], "page": page, "items": items,
         "colleagues": User.objects.filter(is_active=True).order_by("org_unit", "id") if user.has_perm(
