@@ -163,7 +163,9 @@ def handover(request):
         if request.POST.get("confirm") != "1":
             from_user = form.cleaned_data["from_user"]
             preview = {"customers": from_user.customers.count(),
-                       "open_follow_ups": from_user.customers.filter(next_follow_up_at__isnull=False).count()}
+                       "open_follow_ups": from_user.customers.filter(next_follow_up_at__isnull=False).count(),
+                       "open_tasks": from_user.flow_tasks.filter(status="open").count(),
+                       "applications": from_user.loan_applications.count()}
             return render(request, "accounts/handover.html", {"form": form, "preview": preview})
         try:
             counts = services.handover(request.user, form.cleaned_data["from_user"], form.cleaned_data["to_user"],
@@ -171,8 +173,9 @@ def handover(request):
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("交接完成：%(c)d 位客户、%(f)d 条待跟进已转给 %(u)s。") % {
+            messages.success(request, _("交接完成：%(c)d 位客户、%(f)d 条待跟进、%(a)d 笔贷款申请、%(t)d 项审批待办已转给 %(u)s。") % {
                 "c": counts.get("customers", 0), "f": counts.get("open_follow_ups", 0),
+                "a": counts.get("applications", 0), "t": counts.get("open_tasks", 0),
                 "u": form.cleaned_data["to_user"].display_name})
             return redirect("accounts:users")
     return render(request, "accounts/handover.html", {"form": form})

@@ -10,6 +10,7 @@ class LoansConfig(AppConfig):
     def ready(self):
         from zhudai.core.registry import registry
 
+        from . import services
         from .engine import LoanApplicationAdapter
         from .models import LoanApplication, Product
 
@@ -28,3 +29,4 @@ class LoansConfig(AppConfig):
                 ("settings.products", _("管理贷款产品和合同模板")),
             ],
         )
+        registry.handover_hooks.append(services.handover_applications)

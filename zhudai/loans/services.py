@@ -285,3 +285,15 @@ class NamedFile(io.BytesIO):
 def require(user, permission):
     if not user.has_perm(permission):
         raise PermissionDenied
+
+
+def handover_applications(actor, from_user, to_user):
+    """Registered handover hook: every application `from_user` owns goes to `to_user` (and their team)."""
+    from zhudai.audit.services import record_many
+
+    rows = list(LoanApplication.objects.filter(owner=from_user).values_list("pk", "number"))
+    LoanApplication.objects.filter(pk__in=[pk for pk, _n in rows]).update(
+        owner=to_user, org_unit=to_user.org_unit_id, updated_at=timezone.now())
+    record_many(Action.HANDOVER, "loan_application", rows, actor=actor,
+                changes={"owner": [from_user.display_name, to_user.display_name]})
+    return {"applications": len(rows)}

@@ -26,7 +26,7 @@ def test_handover_moves_every_customer_and_deactivates_the_leaver(people, client
     people.sales1.refresh_from_db()
     assert not people.sales1.is_active
     event = AuditEvent.objects.get(action="handover", object_type="user")
-    assert event.extra["counts"] == {"customers": 3, "open_follow_ups": 3}
+    assert event.extra["counts"] == {"customers": 3, "open_follow_ups": 3, "open_tasks": 0, "applications": 0}
     assert AuditEvent.objects.filter(action="handover", object_type="customer").count() == 3
 
 

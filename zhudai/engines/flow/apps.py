@@ -10,6 +10,8 @@ class FlowEngineConfig(AppConfig):
     def ready(self):
         from zhudai.core.registry import registry
 
+        from .services import handover_tasks
+
         registry.register_permissions(
             _("流程"),
             [
@@ -17,3 +19,4 @@ class FlowEngineConfig(AppConfig):
                 ("flow.reassign", _("处理无人认领的待办")),
             ],
         )
+        registry.handover_hooks.append(handover_tasks)

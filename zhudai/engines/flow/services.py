@@ -523,3 +523,16 @@ def _activate(instance, node, subject, adapter):
         if assignment.user is not None:
             copies.append(CarbonCopy(instance=instance, user=assignment.user, node_name=node["name"]))
     CarbonCopy.objects.bulk_create(copies)
+
+
+def handover_tasks(actor, from_user, to_user):
+    """Registered handover hook: `from_user`'s open tasks go to `to_user`, each recorded on its instance."""
+    tasks = list(Task.objects.filter(assignee=from_user, status=TaskStatus.OPEN).select_related("instance"))
+    note = (_("离职交接：由%(a)s转给%(b)s") % {"a": from_user.display_name, "b": to_user.display_name})[:200]
+    Task.objects.filter(pk__in=[t.pk for t in tasks]).update(assignee=to_user, note=note)
+    Transition.objects.bulk_create([
+        Transition(instance=t.instance, task=t, node_id=t.node_id, node_name=t.node_name, action=Action.FORWARD,
+                   actor=actor, actor_label=_actor_label(actor), comment=note, to_node=t.node_id) for t in tasks])
+    if tasks:
+        _tasks_changed()
+    return {"open_tasks": len(tasks)}

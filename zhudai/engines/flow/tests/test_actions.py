@@ -205,3 +205,21 @@ def test_unresolvable_handlers_leave_a_task_for_flow_reassign_holders(people):
     assert task.assignee is None
     services.assign(people.admin, task.pk, people.lead1, "主管代为预审")
     assert task_for(application, people.lead1)
+
+
+def test_staff_handover_moves_open_tasks_and_applications_to_the_successor(people):
+    from zhudai.accounts import services as account_services
+    from zhudai.loans.models import LoanApplication
+
+    application = submitted(people.sales1)
+    draft = factories.application(people.sales1)
+    counts = account_services.handover(people.admin, people.sales1, people.sales2)
+    assert counts["open_tasks"] == 1 and counts["applications"] == 2
+    assert task_for(application, people.sales2)
+    assert set(LoanApplication.objects.filter(pk__in=[application.pk, draft.pk]).values_list("owner", flat=True)) == {
+        people.sales2.pk}
+    assert Transition.objects.filter(instance=instance_of(application), action=Action.FORWARD,
+                                     comment__contains="离职交接").exists()
+    act(people.sales2, application)  # the successor works on
+    assert node_ids(application) == ["documents"]
+    assert task_for(application, people.sales2)  # the owner step now resolves to the new owner
