@@ -29,6 +29,7 @@ bench: install
 	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/customers_list.py
 	$(BIN)/python bench/import_customers.py
+	$(BIN)/python bench/flow.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

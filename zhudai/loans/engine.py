@@ -1,5 +1,6 @@
 """What the loans app tells the process engine about loan applications."""
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ from .models import LoanApplication
 EDITABLE_FIELDS = ["recommended_amount", "recommended_rate", "recommended_term", "risk_opinion", "credit_line",
                    "approved_rate", "approved_term", "contract_signed_at", "disbursed_at", "disbursed_amount",
                    "disbursement_bank", "disbursement_account"]
+DISBURSEMENT_FIELDS = {"disbursed_at", "disbursed_amount", "disbursement_bank", "disbursement_account"}
 SCHEMA = {
     "amount": "number", "term_months": "number", "product_type": "string", "product": "string",
     "lender": "string", "channel": "string", "is_renewal": "boolean", "recommended_amount": "number",
@@ -124,6 +126,8 @@ class LoanApplicationAdapter(WorkflowAdapter):
     def save_edits(self, actor, subject, form):
         from . import services
 
+        if DISBURSEMENT_FIELDS & set(form.fields) and not actor.has_perm("loan.disburse"):
+            raise ValidationError(_("只有有“登记放款”权限的人（财务）可以登记放款。"))
         # The form may be bound to another copy of the row: apply its values to the engine's subject.
         before = services.snapshot(subject)
         for name in form.fields:

@@ -223,3 +223,57 @@ def test_staff_handover_moves_open_tasks_and_applications_to_the_successor(peopl
     act(people.sales2, application)  # the successor works on
     assert node_ids(application) == ["documents"]
     assert task_for(application, people.sales2)  # the owner step now resolves to the new owner
+
+
+def test_a_node_copies_the_instance_to_people_who_then_see_it(people, client_for):
+    from django.urls import reverse
+
+    from zhudai.engines.flow.models import CarbonCopy
+
+    spec = standard_spec()
+    next(n for n in spec["nodes"] if n["id"] == "prescreen")["cc"] = [{"kind": "user", "user": "lead2"}]
+    definition = process(spec, "cc", people.admin)
+    application = factories.application(people.sales1)
+    with acting(people.sales1):
+        services.start(people.sales1, definition, application)
+    copy = CarbonCopy.objects.get(user=people.lead2)
+    assert copy.node_name == "资质预审" and copy.read_at is None
+    client = client_for(people.lead2)
+    page = client.get(reverse("flow:todo") + "?tab=copied").content.decode()
+    assert application.number in page
+    copy.refresh_from_db()
+    assert copy.read_at is not None
+    assert client.get(reverse("loans:detail", args=[application.pk])).status_code == 200
+
+
+def test_files_attached_to_an_action_are_encrypted_and_served_to_those_who_may_see_the_application(
+        people, client_for):
+    from django.urls import reverse
+
+    from zhudai.audit.models import AuditEvent
+    from zhudai.engines.flow.models import TransitionFile
+
+    application = _at_risk(people)
+    act(people.risk, application, comment="见附件", files=[factories.upload("核查记录.pdf", b"%PDF-1.4 check")])
+    item = TransitionFile.objects.get()
+    with item.file.open("rb") as fh:
+        assert b"check" not in fh.read()
+    url = reverse("flow:file", args=[item.pk])
+    response = client_for(people.sales1).get(url)
+    assert response.content == b"%PDF-1.4 check"
+    assert AuditEvent.objects.filter(action="download", subject=f"loan_application:{application.pk}").exists()
+    assert client_for(people.sales3).get(url).status_code == 404
+
+
+def test_only_finance_may_record_the_disbursement(people):
+    from django.core.exceptions import ValidationError
+
+    spec = standard_spec()
+    next(n for n in spec["nodes"] if n["id"] == "prescreen").update(
+        editable_fields=["disbursed_at", "disbursed_amount"], allow_self_approval=True)
+    definition = process(spec, "disburse", people.admin)
+    application = factories.application(people.sales1)
+    with acting(people.sales1):
+        services.start(people.sales1, definition, application)
+    with pytest.raises(ValidationError, match="登记放款"):
+        act(people.sales1, application, fields={"disbursed_at": "2026-12-02", "disbursed_amount": "30000"})
