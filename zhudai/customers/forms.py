@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhudai.accounts.models import User
 from zhudai.core import chinese
+from zhudai.core.uploads import UploadForm
 from zhudai.engines.forms.forms import CustomFieldFormMixin
 from zhudai.engines.forms.types import MoneyField
 from zhudai.security import masking
@@ -180,20 +181,9 @@ class RelatedPersonForm(forms.ModelForm):
         return chinese.validate_phone(value)
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(UploadForm):
     kind = forms.ChoiceField(label=_("类别"), choices=AttachmentKind.choices)
-    file = forms.FileField(label=_("文件"))
-    note = forms.CharField(label=_("说明"), max_length=200, required=False,
-                           widget=forms.TextInput(attrs={"placeholder": _("说明（可选）")}))
-
-    def clean_file(self):
-        from django.conf import settings
-
-        from zhudai.core.uploads import check_upload
-
-        upload = self.cleaned_data["file"]
-        check_upload(upload, settings.ATTACHMENT_MAX_BYTES)
-        return upload
+    field_order = ["kind", "file", "note"]
 
 
 class AssignForm(forms.Form):

@@ -7,11 +7,12 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhudai.core.paging import CappedPaginator
+from zhudai.core.uploads import file_response
 
 from . import queries, rendering, services
 from .filters import DENSE_MATCHES, CustomerFilterSet, has_filters, ordering
@@ -318,11 +319,7 @@ def attachment_download(request, pk, attachment_pk):
     attachment = get_object_or_404(customer.attachments, pk=attachment_pk)
     attachment.customer = customer
     data = services.read_attachment(request.user, attachment)
-    response = HttpResponse(data, content_type=attachment.content_type)
-    disposition = "inline" if attachment.content_type in {"application/pdf", "image/jpeg", "image/png"} else "attachment"
-    response["Content-Disposition"] = content_disposition_header(disposition == "attachment", attachment.original_name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(data, attachment.content_type, attachment.original_name)
 
 
 @login_required

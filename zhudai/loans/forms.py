@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhudai.accounts.models import User
 from zhudai.core import chinese
+from zhudai.core.uploads import UploadForm
 from zhudai.customers.models import Channel
 from zhudai.engines.forms.types import MoneyField
 from zhudai.security import masking
@@ -84,11 +85,9 @@ class ApplicationStepForm(forms.ModelForm):
         return chinese.validate_bank_card(value)
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(UploadForm):
     kind = forms.ChoiceField(label=_("材料类型"), choices=DocumentKind.choices)
-    file = forms.FileField(label=_("文件"))
-    note = forms.CharField(label=_("说明"), max_length=200, required=False,
-                           widget=forms.TextInput(attrs={"placeholder": _("说明（可选）")}))
+    field_order = ["kind", "file", "note"]
 
 
 class ProductForm(forms.ModelForm):

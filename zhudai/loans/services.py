@@ -22,7 +22,7 @@ from zhudai.engines.flow.models import ProcessDefinition
 from zhudai.security import masking
 
 from .choices import ApplicationStatus, DocumentKind
-from .models import ApplicationDocument, ContractTemplate, LoanApplication
+from .models import ApplicationDocument, LoanApplication
 
 AUDITED_FIELDS = [
     "customer", "product", "amount", "term_months", "purpose", "channel", "owner", "status", "current_step",

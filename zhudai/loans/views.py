@@ -8,11 +8,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhudai.core.paging import CappedPaginator
+from zhudai.core.uploads import file_response
 from zhudai.customers import queries as customer_queries
 from zhudai.customers import services as customer_services
 from zhudai.engines.flow.views import process_panel
@@ -177,12 +177,8 @@ def document_download(request, pk, document_pk):
     application = queries.access_application(request.user, pk)
     document = get_object_or_404(application.documents, pk=document_pk)
     document.application = application
-    data = services.read_document(request.user, document)
-    response = HttpResponse(data, content_type=document.content_type)
-    inline = document.content_type in {"application/pdf", "image/jpeg", "image/png"}
-    response["Content-Disposition"] = content_disposition_header(not inline, document.original_name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(services.read_document(request.user, document), document.content_type,
+                         document.original_name)
 
 
 @login_required
@@ -278,6 +274,4 @@ def template_download(request, pk=None):
         template = get_object_or_404(ContractTemplate, pk=pk)
         with template.file.open("rb") as fh:
             data, name = fh.read(), template.original_name
-    response = HttpResponse(data, content_type=services.DOCX[".docx"])
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return file_response(data, services.DOCX[".docx"], name)

@@ -50,8 +50,7 @@ def render(spec, current=None, visited=()):
         for target, label in successors(node):
             if target not in pos:
                 continue
-            (sx, sy), (tx, ty) = pos[node_id], pos[target]
-            lane = "right" if ty <= sy else "left" if _blocked(pos[node_id], pos[target], pos) else ""
+            lane = "right" if pos[target][1] <= pos[node_id][1] else "left" if _blocked(pos[node_id], pos[target], pos) else ""
             parts.append(_edge(pos[node_id], pos[target], label, width, lane, lanes.get(lane, 0)))
             if lane:
                 lanes[lane] += 1

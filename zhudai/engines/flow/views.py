@@ -274,16 +274,11 @@ def process_panel(user, subject_type, subject):
 @login_required
 def transition_file(request, pk):
     """A file attached to an action, for whoever may open the subject; every download is audited."""
-    from django.http import HttpResponse
-    from django.utils.http import content_disposition_header
-
-    from zhudai.core.uploads import read_encrypted
+    from zhudai.core.uploads import file_response, read_encrypted
 
     item = get_object_or_404(services.TransitionFile.objects.select_related("transition__instance"), pk=pk)
     instance = item.transition.instance
     subject = adapter_for(instance).access(request.user, instance.subject_id)
     data = read_encrypted(item.file)
     record(AuditAction.DOWNLOAD, subject, actor=request.user, extra={"file": item.original_name})
-    response = HttpResponse(data, content_type=item.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, item.original_name)
-    return response
+    return file_response(data, item.content_type, item.original_name)

@@ -5,15 +5,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record, record_change
 from zhudai.core.registry import registry
+from zhudai.core.uploads import file_response
 from zhudai.security.crypto import cipher
 
 from .choices import CHOICE_TYPES
@@ -108,7 +108,4 @@ def serve_custom_file(actor, obj, defn):
     with default_storage.open(stored["path"], "rb") as fh:
         data = cipher().decrypt_bytes(fh.read())
     record(Action.DOWNLOAD, obj, actor=actor, extra={"field": defn.key, "name": stored.get("name")})
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, stored.get("name") or "file")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(data, "application/octet-stream", stored.get("name") or "file", inline_allowed=False)
