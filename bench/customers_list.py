@@ -14,11 +14,9 @@ Targets (issue 2): each list query < 100 ms; list page >= 15% of hello-world req
 """
 
 import argparse
-import base64
 import datetime
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -30,48 +28,21 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
-RESULTS = ROOT / "bench" / "RESULTS.md"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+from benchlib import ROOT, WORK, django_setup, emit  # noqa: E402
+
 PG_DB = "zhudai_bench"
 TEAMS, SALES_PER_TEAM = 10, 10
-KEYS = {  # fixed throw-away keys: the bench data is synthetic
-    "SECRET_KEY": "bench-secret-key-" + "b" * 40,
-    "ZHUDAI_FIELD_KEYS": base64.b64encode(b"bench-field-key-0123456789abcdef").decode(),
-    "ZHUDAI_INDEX_KEY": base64.b64encode(b"bench-index-key-0123456789abcdef").decode(),
-}
 
 
 def env_for(db):
     home = WORK / db
-    home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **KEYS, "ZHUDAI_HOME": str(home), "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "zhudai.settings",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "LOG_LEVEL": "WARNING"}
-    env.pop("ZHUDAI_TESTING", None)
-    env.pop("REDIS_URL", None)
-    if db == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{home / 'bench.sqlite3'}"
-    else:
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-    return env
-
-
-def emit(figures, bench, metric, value, unit, **extra):
-    line = {"bench": bench, "metric": metric, "value": round(value, 2) if isinstance(value, float) else value,
-            "unit": unit, **extra}
-    figures.append(line)
-    print(json.dumps(line, ensure_ascii=False), flush=True)
+    url = f"sqlite:///{home / 'bench.sqlite3'}" if db == "sqlite" else benchlib.pg_url(PG_DB)
+    return benchlib.env_for(home, url)
 
 
 # ---------------------------------------------------------------- phases run inside Django ------
-
-def django_setup():
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
 
 def phase_build(rows):
     """Fresh schema, the demo firm plus bench salespeople, and `rows` customers inserted in bulk."""
@@ -216,7 +187,6 @@ def phase_queries(repeat):
     django_setup()
     from django.contrib.sessions.middleware import SessionMiddleware
     from django.contrib.messages.middleware import MessageMiddleware
-    from django.db import connection, reset_queries
     from django.test import RequestFactory
 
     from zhudai.accounts.models import User
@@ -281,12 +251,7 @@ def phase_session(username):
 # ---------------------------------------------------------------- orchestration ---------------
 
 def run_phase(env, *args):
-    result = subprocess.run([sys.executable, __file__, *args], env=env, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode:
-        sys.stderr.write(result.stderr)
-        raise SystemExit(f"phase {args[0]} failed")
-    sys.stderr.write(result.stderr)
-    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    return benchlib.run_phase(Path(__file__).resolve(), env, *args)
 
 
 def prepare(db, rows, rebuild):
@@ -300,11 +265,7 @@ def prepare(db, rows, rebuild):
         for f in Path(env["ZHUDAI_HOME"]).glob("bench.sqlite3*"):
             f.unlink()
     else:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
+        benchlib.recreate_pg_database(PG_DB)
     samples.unlink(missing_ok=True)
     print(f"[{db}] building {rows:,} customers …", file=sys.stderr)
     t0 = time.monotonic()
@@ -356,15 +317,6 @@ def http_bench(db, env, duration, username, connections):
         server.wait(timeout=20)
 
 
-def machine():
-    cpu = "?"
-    try:
-        cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()).group(1)
-    except (OSError, AttributeError):
-        pass
-    return f"{platform.node()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
-
-
 def main():
     if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
         phase, args = sys.argv[1], sys.argv[2:]
@@ -399,20 +351,10 @@ def main():
 
 
 def write_results(figures, opts):
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "?"
-    lines = [f"\n## customers_list — {stamp} — commit {commit}\n",
-             f"Machine: {machine()}. {opts.rows:,} customers; wrk -t2 -c{opts.connections} -d{opts.duration}s against gunicorn "
-             f"with 2 sync workers on the same machine; list page as `{opts.user}` (scoped, 20 rows, with count).\n",
-             "| metric | value | unit | target |", "|---|---:|---|---|"]
-    for f in figures:
-        lines.append(f"| {f['metric']} | {f['value']} | {f['unit']} | {f.get('target', '')} |")
-    RESULTS.parent.mkdir(exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\nAppended by the scripts in bench/; newest last.\n")
-    with RESULTS.open("a") as fh:
-        fh.write("\n".join(lines) + "\n")
+    benchlib.write_results(
+        "customers_list",
+        f"{opts.rows:,} customers; wrk -t2 -c{opts.connections} -d{opts.duration}s against gunicorn with 2 sync workers "
+        f"on the same machine; list page as `{opts.user}` (scoped, 20 rows, with count).", figures)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,8 @@ import benchlib  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
 PG_DB = "zhudai_bench_flow"
-TEAMS, SALES_PER_TEAM = 20, 80
-RISK, APPROVERS, FINANCE = 150, 100, 100
+TEAMS, SALES_PER_TEAM = 20, 81
+RISK, APPROVERS, FINANCE = 150, 100, 101  # with the demo firm and the teams: 2,000 users
 # The work steps of the standard process an application walks through, with who handles them.
 PATH = [("prescreen", "资质预审", "owner"), ("documents", "资料收集与审核", "owner"),
         ("risk_assessment", "风控评估", "risk"), ("team_lead_approval", "团队主管审批", "lead"),

@@ -21,27 +21,20 @@ floor; export .csv < 5 s; .xlsx <= 1.2x xlsxwriter alone; export peak < 300 MB.
 """
 
 import argparse
-import base64
 import datetime
 import json
 import os
-import platform
 import random
-import re
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work" / "import"
-RESULTS = ROOT / "bench" / "RESULTS.md"
-KEYS = {
-    "SECRET_KEY": "bench-secret-key-" + "b" * 40,
-    "ZHUDAI_FIELD_KEYS": base64.b64encode(b"bench-field-key-0123456789abcdef").decode(),
-    "ZHUDAI_INDEX_KEY": base64.b64encode(b"bench-index-key-0123456789abcdef").decode(),
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+from benchlib import ROOT  # noqa: E402
+
+WORK = benchlib.WORK / "import"
 HEADER = ["客户姓名", "身份证号码", "手机号码", "备用电话", "微信号", "婚姻状况", "户籍地址", "现居地址", "所在城市",
           "职业", "工作单位", "单位地址", "月收入", "征信情况", "负债总额", "负债情况", "名下房产", "车辆信息",
           "开户银行", "银行卡号", "贷款类型", "期望金额", "期限（月）", "资金用途", "客户来源", "当前阶段",
@@ -49,15 +42,12 @@ HEADER = ["客户姓名", "身份证号码", "手机号码", "备用电话", "�
 
 
 def env_for(name):
+    """A fresh SQLite database for one phase."""
     home = WORK / name
     home.mkdir(parents=True, exist_ok=True)
     for f in home.glob("db.sqlite3*"):
         f.unlink()
-    env = {**os.environ, **KEYS, "ZHUDAI_HOME": str(home), "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "zhudai.settings",
-           "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}", "ALLOWED_HOSTS": "localhost", "LOG_LEVEL": "WARNING"}
-    env.pop("ZHUDAI_TESTING", None)
-    env.pop("REDIS_URL", None)
-    return env
+    return benchlib.env_for(home, f"sqlite:///{home / 'db.sqlite3'}")
 
 
 # ---------------------------------------------------------------- the sheet ---------------------
@@ -335,18 +325,11 @@ def phase_xlsx_floor():
 # ---------------------------------------------------------------- orchestration ---------------
 
 def run_phase(env, *args):
-    result = subprocess.run([sys.executable, __file__, *args], env=env, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode:
-        sys.stderr.write(result.stderr[-3000:])
-        raise SystemExit(f"phase {args[0]} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(benchlib.run_phase(Path(__file__).resolve(), env, *args))
 
 
 def emit(figures, metric, value, unit, **extra):
-    line = {"bench": "import_customers", "metric": metric, "value": round(value, 2) if isinstance(value, float) else value,
-            "unit": unit, **extra}
-    figures.append(line)
-    print(json.dumps(line, ensure_ascii=False), flush=True)
+    benchlib.emit(figures, "import_customers", metric, value, unit, **extra)
 
 
 def main():
@@ -411,15 +394,8 @@ def main():
 
 
 def write_results(figures, opts):
-    cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
-    machine = f"{platform.node()}, {os.cpu_count()} cores, {cpu.group(1) if cpu else '?'}, Python {platform.python_version()}"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    lines = [f"\n## import_customers — {datetime.datetime.now():%Y-%m-%d %H:%M} — commit {commit or '?'}\n",
-             f"Machine: {machine}. {opts.rows:,} rows × {len(HEADER)} columns, SQLite, each phase in a fresh process.\n",
-             "| metric | value | unit | target |", "|---|---:|---|---|"]
-    lines += [f"| {f['metric']} | {f['value']} | {f['unit']} | {f.get('target', '')} |" for f in figures]
-    with RESULTS.open("a") as fh:
-        fh.write("\n".join(lines) + "\n")
+    benchlib.write_results("import_customers", f"{opts.rows:,} rows × {len(HEADER)} columns, SQLite, each phase in a "
+                                               "fresh process.", figures)
 
 
 if __name__ == "__main__":
