@@ -17,13 +17,27 @@ SORTS = {
 }
 
 
+def step_names():
+    """The names of the work steps of the published loan processes, in process order."""
+    from zhudai.engines.flow.choices import NodeType, VersionStatus
+    from zhudai.engines.flow.models import ProcessVersion
+
+    names = []
+    for spec in ProcessVersion.objects.filter(definition__subject="loan_application",
+                                              status=VersionStatus.PUBLISHED).values_list("spec", flat=True):
+        for node in spec.get("nodes", []):
+            if node.get("type") in (NodeType.TASK, NodeType.COUNTERSIGN) and node.get("name") not in names:
+                names.append(node["name"])
+    return names
+
+
 class LoanApplicationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search",
                                   widget=forms.TextInput(attrs={"placeholder": _("申请编号、客户姓名或拼音首字母")}))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ApplicationStatus.choices, empty_label=_("全部"))
     product = django_filters.ModelChoiceFilter(label=_("产品"), queryset=Product.objects.all(), empty_label=_("全部"))
     owner = django_filters.ModelChoiceFilter(label=_("负责人"), queryset=User.objects.none(), empty_label=_("全部"))
-    step = django_filters.CharFilter(label=_("当前环节"), field_name="current_step")
+    step = django_filters.ChoiceFilter(label=_("当前环节"), field_name="current_step", empty_label=_("全部"))
     amount_min = django_filters.NumberFilter(label=_("金额≥"), field_name="amount", lookup_expr="gte")
     amount_max = django_filters.NumberFilter(label=_("金额≤"), field_name="amount", lookup_expr="lte")
     created_from = django_filters.DateFilter(label=_("创建自"), field_name="created_at", lookup_expr="date__gte",
@@ -38,6 +52,7 @@ class LoanApplicationFilterSet(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["owner"].queryset = User.objects.filter(is_active=True, loan_applications__isnull=False).distinct()
+        self.filters["step"].extra["choices"] = [(name, name) for name in step_names()]
 
     def search(self, queryset, name, value):
         value = value.strip()

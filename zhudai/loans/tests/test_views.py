@@ -291,3 +291,26 @@ def test_claimable_and_orphan_tasks_can_be_claimed_or_assigned_from_the_todo_pag
     assert application.number in page
     client_for(people.admin).post(reverse("flow:assign", args=[task.pk]), {"to_user": people.lead1.pk})
     assert open_tasks(application)[0].assignee == people.lead1
+
+
+def test_the_list_filters_by_the_current_step(people, client_for):
+    at_prescreen = submitted(people.sales1)
+    further = submitted(people.sales1)
+    act(people.sales1, further)
+    client = client_for(people.sales1)
+    page = client.get(reverse("loans:list")).content.decode()
+    assert '<option value="风控评估">' in page
+    page = client.get(reverse("loans:list") + "?step=资质预审").content.decode()
+    assert f">{at_prescreen.number}</a>" in page and f">{further.number}</a>" not in page
+
+
+def test_the_diagram_escapes_names_and_marks_the_current_step(people):
+    from zhudai.engines.flow import diagram
+    from zhudai.engines.flow.tests.helpers import standard_spec
+
+    spec = standard_spec()
+    spec["nodes"][4]["name"] = "<script>alert(1)</script>"
+    svg = str(diagram.render(spec, current="risk_assessment", visited={"prescreen"}))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    current = svg[svg.index('data-node="risk_assessment"'):]
+    assert "#1d4ed8" in current[:600]
