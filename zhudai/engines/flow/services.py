@@ -157,6 +157,8 @@ def act(actor, task_id, action, *, comment="", target=None, to_user=None, files=
     target: node id for a return to a chosen earlier step; to_user: for forward and add_signer;
     form: the node's edit form (adapter.edit_form) with the handler's changes, already bound.
     """
+    if action not in Action.values:
+        raise FlowError(_("未知的操作。"))
     task, instance = _locked_task(task_id)
     if task.status != TaskStatus.OPEN or not instance.is_running:
         done_by = task.completed_by.display_name if task.completed_by_id else _("他人")
@@ -184,12 +186,12 @@ def act(actor, task_id, action, *, comment="", target=None, to_user=None, files=
     return instance
 
 
-def _finish(actor, instance, subject, node, action, comment, extra=None):
+def _finish(actor, instance, subject, node, action, comment):
+    """Every action ends here: the instance's revision moves on, the subject's history gets the event."""
     instance.revision += 1
     instance.save()
     record(AuditAction.WORKFLOW, subject, actor=actor,
-           extra={"action": str(Action(action).label), "node": node.get("name", ""), "comment": comment[:200],
-                  **(extra or {})})
+           extra={"action": str(Action(action).label), "node": node.get("name", ""), "comment": comment[:200]})
     _tasks_changed()
 
 

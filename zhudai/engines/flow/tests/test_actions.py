@@ -277,3 +277,14 @@ def test_only_finance_may_record_the_disbursement(people):
         services.start(people.sales1, definition, application)
     with pytest.raises(ValidationError, match="登记放款"):
         act(people.sales1, application, fields={"disbursed_at": "2026-12-02", "disbursed_amount": "30000"})
+
+
+def test_an_unknown_action_is_refused_with_a_message(people, client_for):
+    from django.urls import reverse
+
+    application = submitted(people.sales1)
+    task = task_for(application, people.sales1)
+    with pytest.raises(FlowError, match="未知"):
+        services.act(people.sales1, task.pk, "explode")
+    response = client_for(people.sales1).post(reverse("flow:act", args=[task.pk]), {"action": "explode"}, follow=True)
+    assert response.status_code == 200 and "未知的操作" in response.content.decode()
