@@ -17,6 +17,24 @@ SORTS = {
 }
 
 
+OWNER_SELECT_MAX = 100
+
+
+def owner_choices(user):
+    """The people whose applications `user` may list: themselves, their team or department, or
+    everyone who may own applications (roles with loan.add). No scan of the applications."""
+    from zhudai.accounts.choices import DataScope
+    from zhudai.accounts.models import Role
+
+    owners = User.objects.filter(is_active=True, role_id__in=[
+        pk for pk, permissions in Role.objects.values_list("pk", "permissions") if "loan.add" in permissions])
+    if user.data_scope == DataScope.ALL:
+        return owners.select_related("role")
+    if user.data_scope in (DataScope.TEAM, DataScope.DEPARTMENT) and user.scope_unit_ids:
+        return owners.filter(org_unit__in=user.scope_unit_ids)
+    return User.objects.filter(pk=user.pk)
+
+
 def step_names():
     """The names of the work steps of the published loan processes, in process order."""
     from zhudai.engines.flow.choices import NodeType, VersionStatus
@@ -36,7 +54,8 @@ class LoanApplicationFilterSet(django_filters.FilterSet):
                                   widget=forms.TextInput(attrs={"placeholder": _("申请编号、客户姓名或拼音首字母")}))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ApplicationStatus.choices, empty_label=_("全部"))
     product = django_filters.ModelChoiceFilter(label=_("产品"), queryset=Product.objects.all(), empty_label=_("全部"))
-    owner = django_filters.ModelChoiceFilter(label=_("负责人"), queryset=User.objects.none(), empty_label=_("全部"))
+    owner = django_filters.ModelChoiceFilter(label=_("负责人"), queryset=User.objects.none(), empty_label=_("全部"),
+                                             to_field_name="username")
     step = django_filters.ChoiceFilter(label=_("当前环节"), field_name="current_step", empty_label=_("全部"))
     amount_min = django_filters.NumberFilter(label=_("金额≥"), field_name="amount", lookup_expr="gte")
     amount_max = django_filters.NumberFilter(label=_("金额≤"), field_name="amount", lookup_expr="lte")
@@ -51,7 +70,11 @@ class LoanApplicationFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["owner"].queryset = User.objects.filter(is_active=True, loan_applications__isnull=False).distinct()
+        owners = owner_choices(user)
+        self.filters["owner"].queryset = owners
+        if owners.count() > OWNER_SELECT_MAX:
+            # A firm-wide list of owners is too long for a drop-down: type the login name instead.
+            self.filters["owner"].extra["widget"] = forms.TextInput(attrs={"placeholder": _("业务员登录名")})
         self.filters["step"].extra["choices"] = [(name, name) for name in step_names()]
 
     def search(self, queryset, name, value):

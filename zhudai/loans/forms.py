@@ -99,8 +99,15 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["lender", "name", "product_type", "min_amount", "max_amount", "min_term", "max_term", "rate_min",
-                  "rate_max", "required_documents", "description", "is_active"]
+                  "rate_max", "required_documents", "process", "description", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from zhudai.engines.flow.models import ProcessDefinition
+
+        self.fields["process"].queryset = ProcessDefinition.objects.filter(subject="loan_application")
+        self.fields["process"].empty_label = _("默认流程")
 
     def clean(self):
         data = super().clean()

@@ -29,6 +29,9 @@ class Product(models.Model):
     rate_max = models.DecimalField(_("年利率上限（%）"), **RATE, default=18)
     required_documents = models.JSONField(_("所需材料"), default=list, blank=True)
     description = models.TextField(_("说明"), blank=True)
+    process = models.ForeignKey("flow_engine.ProcessDefinition", verbose_name=_("审批流程"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+",
+                                help_text=_("留空则使用默认流程（标准助贷流程）"))
     is_active = models.BooleanField(_("在售"), default=True)
 
     class Meta:
@@ -103,6 +106,7 @@ class LoanApplication(EncryptedModelMixin, models.Model):
             models.Index(fields=["org_unit", "-created_at"], name="loan_unit_created"),
             models.Index(fields=["customer", "-created_at"], name="loan_customer_created"),
             models.Index(fields=["status", "-created_at"], name="loan_status_created"),
+            models.Index(fields=["-created_at", "-id"], name="loan_created"),  # the all-data list's first page
         ]
         verbose_name = verbose_name_plural = _("贷款申请")
 

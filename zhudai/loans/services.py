@@ -111,8 +111,10 @@ def save_application(actor, application, before):
     return application
 
 
-def default_process():
-    definition = ProcessDefinition.objects.filter(subject="loan_application", is_default=True).first()
+def process_for(application):
+    """The product's own process, else the default process for loan applications."""
+    definition = application.product.process or ProcessDefinition.objects.filter(
+        subject="loan_application", is_default=True).first()
     if definition is None:
         raise ValidationError(_("还没有设置贷款申请的默认审批流程，请联系管理员。"))
     return definition
@@ -137,7 +139,7 @@ def submit_application(actor, application, comment=""):
     application.save()
     record_change(application, before, snapshot(application), actor=actor)
     customer_services.set_stage(actor, customer, "approving", reason=_("提交贷款申请 %(n)s") % {"n": application.number})
-    flow.start(actor, default_process(), application, comment=comment)
+    flow.start(actor, process_for(application), application, comment=comment)
     return application
 
 
@@ -171,11 +173,12 @@ def process_ended(actor, application, result):
 
 
 PRODUCT_FIELDS = ["lender", "name", "product_type", "min_amount", "max_amount", "min_term", "max_term", "rate_min",
-                  "rate_max", "required_documents", "is_active"]
+                  "rate_max", "required_documents", "process", "is_active"]
 
 
 def product_snapshot(product):
-    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
+    return {name: str(value) if hasattr(value, "pk") else value
+            for name in PRODUCT_FIELDS for value in [getattr(product, name)]}
 
 
 @transaction.atomic

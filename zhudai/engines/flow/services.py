@@ -24,7 +24,7 @@ from zhudai.core.workdays import deadline
 from . import handlers, spec
 from .choices import (TASK_ACTIONS, Action, EndResult, InstanceStatus, NodeType, Policy, TaskKind, TaskStatus,
                       VersionStatus)
-from .models import CarbonCopy, ProcessInstance, ProcessVersion, Task, Transition, TransitionFile
+from .models import CarbonCopy, ProcessDefinition, ProcessInstance, ProcessVersion, Task, Transition, TransitionFile
 
 TASKS_VERSION_KEY = "flow:tasks:version"
 DECISIONS = {Action.APPROVE, Action.REJECT, Action.RETURN, Action.REQUEST_MATERIALS}
@@ -90,6 +90,34 @@ def publish(actor, version):
     record(AuditAction.UPDATE, version.definition, actor=actor, object_type="process",
            changes={"version": [None, version.number]}, extra={"published": True, "note": version.note})
     return version
+
+
+@transaction.atomic
+def copy_definition(actor, source, key, name):
+    """A new process starting from `source`'s newest version, as the new one's draft v1."""
+    if ProcessDefinition.objects.filter(key=key).exists():
+        raise FlowError(_("流程代码“%(k)s”已被使用。") % {"k": key})
+    newest = source.versions.order_by("-number").first()
+    definition = ProcessDefinition.objects.create(key=key, name=name, subject=source.subject,
+                                                  description=_("复制自“%(n)s”") % {"n": source.name})
+    ProcessVersion.objects.create(definition=definition, number=1, spec=newest.spec if newest else {"nodes": []},
+                                  note=_("复制自 %(n)s v%(v)s") % {"n": source.name, "v": newest.number if newest else 0},
+                                  created_by=actor)
+    record(AuditAction.CREATE, definition, actor=actor, object_type="process", extra={"copied_from": source.key})
+    return definition
+
+
+@transaction.atomic
+def make_default(actor, definition):
+    """New submissions of the definition's subject use it (unless a product names its own process)."""
+    if definition.published() is None:
+        raise FlowError(_("请先发布一个版本，再设为默认流程。"))
+    previous = list(ProcessDefinition.objects.filter(subject=definition.subject, is_default=True)
+                    .exclude(pk=definition.pk).values_list("name", flat=True))
+    ProcessDefinition.objects.filter(subject=definition.subject).update(is_default=False)
+    ProcessDefinition.objects.filter(pk=definition.pk).update(is_default=True)
+    record(AuditAction.UPDATE, definition, actor=actor, object_type="process",
+           changes={"default": [", ".join(previous), definition.name]})
 
 
 # -- starting ---------------------------------------------------------------------------------

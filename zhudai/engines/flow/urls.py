@@ -14,6 +14,8 @@ urlpatterns = [
     path("settings/processes/", views.definition_list, name="definitions"),
     path("settings/processes/<int:pk>/", views.definition_detail, name="definition"),
     path("settings/processes/<int:pk>/edit/", views.definition_edit, name="definition_edit"),
+    path("settings/processes/<int:pk>/copy/", views.definition_copy, name="definition_copy"),
+    path("settings/processes/<int:pk>/default/", views.definition_make_default, name="definition_default"),
     path("settings/processes/versions/<int:pk>/publish/", views.version_publish, name="publish"),
     path("settings/processes/versions/<int:pk>/discard/", views.version_discard, name="discard"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -239,6 +240,38 @@ def version_discard(request, pk):
         version.delete()
     messages.success(request, _("草稿已删除。"))
     return redirect("flow:definition", definition_id)
+
+
+@login_required
+@require_POST
+@permission_required("flow.manage", raise_exception=True)
+def definition_copy(request, pk):
+    source = get_object_or_404(ProcessDefinition, pk=pk)
+    key = slugify(request.POST.get("key", ""))[:40]
+    name = request.POST.get("name", "").strip()[:60]
+    if not key or not name:
+        messages.error(request, _("请填写新流程的代码（字母、数字、下划线）和名称。"))
+        return redirect("flow:definition", pk)
+    try:
+        definition = services.copy_definition(request.user, source, key, name)
+    except FlowError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("flow:definition", pk)
+    messages.success(request, _("已复制为“%(n)s”（草稿 v1）：修改后发布，再在贷款产品中选用或设为默认。") % {"n": name})
+    return redirect("flow:definition_edit", definition.pk)
+
+
+@login_required
+@require_POST
+@permission_required("flow.manage", raise_exception=True)
+def definition_make_default(request, pk):
+    definition = get_object_or_404(ProcessDefinition, pk=pk)
+    try:
+        services.make_default(request.user, definition)
+        messages.success(request, _("“%(n)s”已设为默认流程。") % {"n": definition.name})
+    except FlowError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("flow:definition", pk)
 
 
 def transitions_for(instance):

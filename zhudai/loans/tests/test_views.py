@@ -314,3 +314,40 @@ def test_the_diagram_escapes_names_and_marks_the_current_step(people):
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     current = svg[svg.index('data-node="risk_assessment"'):]
     assert "#1d4ed8" in current[:600]
+
+
+def test_a_product_can_use_its_own_process_copied_from_the_standard_one(people, client_for):
+    from zhudai.engines.flow.models import ProcessInstance
+    from zhudai.engines.flow.services import publish
+
+    standard = ProcessDefinition.objects.get(key="loan_standard")
+    client = client_for(people.admin)
+    response = client.post(reverse("flow:definition_copy", args=[standard.pk]), {"key": "mortgage", "name": "抵押贷流程"})
+    mortgage = ProcessDefinition.objects.get(key="mortgage")
+    assert response["Location"] == reverse("flow:definition_edit", args=[mortgage.pk])
+    assert mortgage.versions.get().spec == standard.published().spec and mortgage.published() is None
+    product = factories.application(people.sales1).product
+    response = client.post(reverse("loans:product_edit", args=[product.pk]), {
+        "lender": product.lender, "name": product.name, "product_type": product.product_type,
+        "min_amount": "1万", "max_amount": "30万", "min_term": 6, "max_term": 36, "rate_min": "6.5", "rate_max": "15.4",
+        "required_documents": ["id_card"], "process": mortgage.pk, "is_active": "on"})
+    assert response.status_code == 302
+    application = factories.application(people.sales1, product=product)
+    response = client_for(people.sales1).post(reverse("loans:submit", args=[application.pk]), follow=True)
+    assert "还没有发布的版本" in response.content.decode()
+    publish(people.admin, mortgage.versions.get())
+    client_for(people.sales1).post(reverse("loans:submit", args=[application.pk]))
+    assert ProcessInstance.objects.get(subject_id=application.pk).version.definition == mortgage
+
+
+def test_making_a_process_the_default(people, client_for):
+    from zhudai.engines.flow.services import copy_definition, publish
+
+    standard = ProcessDefinition.objects.get(key="loan_standard")
+    other = copy_definition(people.admin, standard, "fast", "快速流程")
+    response = client_for(people.admin).post(reverse("flow:definition_default", args=[other.pk]), follow=True)
+    assert "请先发布" in response.content.decode()
+    publish(people.admin, other.versions.get())
+    client_for(people.admin).post(reverse("flow:definition_default", args=[other.pk]))
+    assert list(ProcessDefinition.objects.filter(is_default=True)) == [other]
+    assert submitted(people.sales1) and ProcessDefinition.objects.get(key="fast").versions.get().instances.count() == 1
