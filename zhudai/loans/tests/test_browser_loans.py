@@ -45,14 +45,18 @@ def _approve_in_todo(page, live_server, number, comment="同意"):
     assert "已通过" in page.content(), page.content()
 
 
-def _act_on_detail(page, live_server, pk, button, comment="", **fields):
+def _act_on_detail(page, live_server, pk, button, comment="", colleague=None, **fields):
     page.goto(f"{live_server.url}/loans/{pk}/")
     box = page.locator("#my-task")
     for name, value in fields.items():
         box.locator(f"[name=step-{name}]").fill(value)
     if comment:
         box.locator("textarea[name=comment]").fill(comment)
-    box.locator(f"button:has-text('{button}')").click()
+    box.locator(f"button:has-text('{button}')").first.click()
+    if colleague:
+        box.locator("select[name=to_user]").select_option(label=colleague)
+    if button in ("退回", "转交", "加签"):
+        box.locator(f"button:has-text('确认{button}')").click()
     page.wait_for_load_state()
     assert "errorlist" not in page.content() and "class=\"error\"" not in page.content(), page.content()
 
@@ -114,7 +118,10 @@ def test_a_large_loan_is_returned_asked_for_materials_and_countersigned(browser,
     sales = _page(browser, live_server, "sales1")
     pk = _create_and_submit(sales, live_server, customer, "30万", tmp_path)
     number = LoanApplication.objects.get(pk=pk).number
-    _approve_in_todo(sales, live_server, number)
+    _act_on_detail(sales, live_server, pk, "转交", "请主管代为预审", colleague="张主管（团队主管）")
+    lead = _page(browser, live_server, "lead1")
+    _approve_in_todo(lead, live_server, number, "预审通过")  # the forwarded pre-screen
+    assert _node(pk) == ["documents"]
     _approve_in_todo(sales, live_server, number)
 
     risk = _page(browser, live_server, "risk")
@@ -131,7 +138,6 @@ def test_a_large_loan_is_returned_asked_for_materials_and_countersigned(browser,
     _approve_in_todo(risk, live_server, number, "建议批准")
 
     assert _node(pk) == ["team_lead_approval"]
-    lead = _page(browser, live_server, "lead1")
     _approve_in_todo(lead, live_server, number, "团队同意")
     assert sorted(_node(pk)) == ["final_countersign", "final_countersign"]
     _act_on_detail(risk, live_server, pk, "通过", credit_line="30万", approved_rate="7.8", approved_term="24")
