@@ -34,6 +34,20 @@ class ScopedQuerySet(models.QuerySet):
             return self.filter(**{f"{model.scope_unit_field}_id__in": units})
         return self.filter(**{f"{model.scope_owner_field}_id": user.pk})
 
+    def outside_scope_of(self, user, permission=None):
+        """Rows outside `user`'s data scope (everything without the permission): what a widening rule,
+        such as "the handler of a task sees its application", has to add."""
+        model = self.model
+        permission = permission or model.scope_view_permission
+        if user is None or not user.is_authenticated or not user.has_perm(permission):
+            return self
+        scope = user.data_scope
+        if scope == DataScope.ALL:
+            return self.none()
+        if scope in (DataScope.TEAM, DataScope.DEPARTMENT) and user.scope_unit_ids:
+            return self.exclude(**{f"{model.scope_unit_field}_id__in": user.scope_unit_ids})
+        return self.exclude(**{f"{model.scope_owner_field}_id": user.pk})
+
     def is_visible(self, user, pk, permission=None):
         return self.visible_to(user, permission).filter(pk=pk).exists()
 

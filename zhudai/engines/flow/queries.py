@@ -73,16 +73,19 @@ def with_subjects(rows, instance_of=lambda row: row.instance):
     return [(row, summaries.get((instance_of(row).subject_type, instance_of(row).subject_id))) for row in rows]
 
 
-def involved_subject_ids(user, subject_type):
-    """Subject ids `user` may open because of a process: handler (now or before), claimer, submitter,
-    copied. A subquery, so callers OR it into their scoped queryset."""
-    tasks = Task.objects.filter(instance__subject_type=subject_type).filter(
-        Q(assignee=user) | Q(completed_by=user)
-        | Q(status=TaskStatus.OPEN, assignee__isnull=True, candidate_role_id=user.role_id or -1))
-    return (ProcessInstance.objects.filter(subject_type=subject_type)
-            .filter(Q(pk__in=tasks.values("instance_id")) | Q(started_by=user)
-                    | Q(pk__in=CarbonCopy.objects.filter(user=user).values("instance_id")))
-            .values("subject_id"))
+def involvement(user, subject_type):
+    """Subqueries of the subject ids `user` may open because of a process: handler now or before,
+    claimer (open tasks of their role), submitter, copied. Each is one index range; callers filter
+    with each in turn (an OR of them made PostgreSQL scan every instance)."""
+    instances = ProcessInstance.objects.filter(subject_type=subject_type)
+    task_sets = [Task.objects.filter(status=TaskStatus.OPEN, assignee=user), Task.objects.filter(completed_by=user)]
+    if user.role_id:
+        task_sets.append(Task.objects.filter(status=TaskStatus.OPEN, assignee__isnull=True,
+                                             candidate_role_id=user.role_id))
+    parts = [instances.filter(pk__in=tasks.values("instance_id")).values("subject_id") for tasks in task_sets]
+    parts.append(instances.filter(pk__in=CarbonCopy.objects.filter(user=user).values("instance_id")).values("subject_id"))
+    parts.append(instances.filter(started_by=user).values("subject_id"))
+    return parts
 
 
 def running_instance(subject_type, subject_id):

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from zhudai.audit.services import record
 from zhudai.core.expressions import describe
 from zhudai.core.paging import CappedPaginator
 
-from . import diagram, queries, services, spec
+from . import diagram, queries, rendering, services, spec
 from .choices import Action, InstanceStatus, TaskStatus, VersionStatus
 from .forms import ActionForm, NodeFormSet, initial_for
 from .models import CarbonCopy, ProcessDefinition, ProcessInstance, ProcessVersion, Task, Transition
@@ -62,10 +63,15 @@ def todo(request):
         CarbonCopy.objects.filter(pk__in=[c.pk for c, _s in items], read_at__isnull=True).update(
             read_at=timezone.now())
     counts = {"pending": mine, "claimable": claimable}
+    colleagues = (list(User.objects.filter(is_active=True).select_related("role").order_by("org_unit", "id"))
+                  if tab == "claimable" and user.has_perm("flow.reassign") else None)
+    rows = rendering.rows_html(
+        tab, items, csrf_token=get_token(request), back=request.get_full_path(), colleagues=colleagues,
+        act_url=reverse("flow:act", args=[0]), claim_url=reverse("flow:claim", args=[0]),
+        assign_url=reverse("flow:assign", args=[0]))
     return render(request, "flow/todo.html", {
         "tab": tab, "tabs": [(key, label, counts.get(key)) for key, label in TABS], "page": page, "items": items,
-        "colleagues": User.objects.filter(is_active=True).order_by("org_unit", "id") if user.has_perm(
-            "flow.reassign") else None,
+        "rows_html": rows,
     })
 
 

@@ -351,3 +351,21 @@ def test_making_a_process_the_default(people, client_for):
     client_for(people.admin).post(reverse("flow:definition_default", args=[other.pk]))
     assert list(ProcessDefinition.objects.filter(is_default=True)) == [other]
     assert submitted(people.sales1) and ProcessDefinition.objects.get(key="fast").versions.get().instances.count() == 1
+
+
+def test_the_todo_list_escapes_names_and_says_how_long_is_left(people, client_for):
+    import datetime
+
+    from django.utils import timezone
+
+    from zhudai.engines.flow.rendering import remaining
+
+    customer = factories.customer(people.sales1, name="<b>坏</b>", id_number=factories.id_number())
+    submitted(people.sales1, customer=customer)
+    page = client_for(people.sales1).get(reverse("flow:todo")).content.decode()
+    assert "&lt;b&gt;坏&lt;/b&gt;" in page and "<b>坏</b>" not in page
+    assert "剩余" in page
+    now = timezone.now()
+    assert remaining(now + datetime.timedelta(hours=26, minutes=5), now) == "剩余 1天2小时"
+    assert remaining(now + datetime.timedelta(minutes=90), now) == "剩余 1小时30分钟"
+    assert "已超时" in remaining(now - datetime.timedelta(days=2), now)
