@@ -83,8 +83,8 @@ def write_results(bench, description, figures):
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "?"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [f"\n## {bench} — {stamp} — commit {commit}{' (with uncommitted changes)' if dirty else ''}\n",
              f"Machine: {machine()}. {description}\n",
              "| metric | value | unit | target |", "|---|---:|---|---|"]
