@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "zhudai.engines.flow",
     "zhudai.customers",
     "zhudai.loans",
+    "zhudai.notify",
     "zhudai.io",
     "zhudai.api",
     "zhudai.web",
@@ -274,6 +275,24 @@ else:
     }
 if TESTING:
     HUEY["immediate"] = True
+
+# Notifications (docs/notifications.md). SMS_BACKEND: console (default), aliyun or tencent.
+SMS = {
+    "BACKEND": env("SMS_BACKEND", "console"),
+    "SIGN_NAME": env("SMS_SIGN_NAME", ""),
+    "ALIYUN_ACCESS_KEY_ID": env("ALIYUN_ACCESS_KEY_ID", ""),
+    "ALIYUN_ACCESS_KEY_SECRET": env("ALIYUN_ACCESS_KEY_SECRET", ""),
+    "ALIYUN_ENDPOINT": env("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "TENCENT_SECRET_ID": env("TENCENT_SECRET_ID", ""),
+    "TENCENT_SECRET_KEY": env("TENCENT_SECRET_KEY", ""),
+    "TENCENT_SDK_APP_ID": env("TENCENT_SMS_SDK_APP_ID", ""),
+    "TENCENT_REGION": env("TENCENT_SMS_REGION", "ap-guangzhou"),
+    "TENCENT_ENDPOINT": env("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/"),
+}
+DINGTALK_SECRET = env("DINGTALK_SECRET", "")
+# Customer-facing SMS wait outside these hours (deferred, not dropped).
+SMS_QUIET_START = datetime.time.fromisoformat(env("SMS_QUIET_START", "21:00"))
+SMS_QUIET_END = datetime.time.fromisoformat(env("SMS_QUIET_END", "08:00"))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

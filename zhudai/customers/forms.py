@@ -22,7 +22,7 @@ SECTIONS = [
                     "monthly_income"]),
     (_("征信与资产"), ["credit_rating", "total_debt", "debts", "house", "vehicles", "bank_name", "bank_card"]),
     (_("贷款意向"), ["loan_type", "expected_amount", "term_months", "purpose", "rate_min", "rate_max"]),
-    (_("跟进"), ["channel", "owner", "stage", "next_follow_up_at", "tags", "note"]),
+    (_("跟进"), ["channel", "owner", "stage", "next_follow_up_at", "tags", "note", "sms_opt_out"]),
 ]
 VALIDATORS = {
     "id_number": lambda v: chinese.parse_id_number(v).number,
@@ -53,6 +53,7 @@ class CustomerForm(CustomFieldFormMixin, forms.ModelForm):
     tags = forms.ModelMultipleChoiceField(
         label=_("标签"), queryset=Tag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    sms_opt_out = forms.BooleanField(label=_("拒收短信"), required=False, help_text=_("客户要求不再接收通知短信"))
     confirm_duplicate = forms.BooleanField(
         label=_("我已确认不是同一个人，仍然保存"), required=False, widget=forms.CheckboxInput
     )

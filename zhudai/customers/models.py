@@ -124,6 +124,8 @@ class Customer(EncryptedModelMixin, models.Model):
     last_follow_up_at = models.DateTimeField(_("最近跟进时间"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
     note = models.TextField(_("备注"), blank=True)
+    # Nullable (None = no) only so that adding it to a large SQLite table is ADD COLUMN, not a rebuild.
+    sms_opt_out = models.BooleanField(_("拒收短信"), null=True, blank=True, help_text=_("客户要求不再接收通知短信"))
     custom_fields = models.JSONField(_("自定义字段"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -8,11 +8,13 @@ NORMALIZERS = {
     "id_number": chinese.normalize_id_number,
     "phone": chinese.normalize_phone,
     "bank_card": chinese.normalize_bank_card,
+    "text": str.strip,  # an address or secret kept encrypted as written (e-mail, webhook URL)
 }
 MASKERS = {
     "id_number": chinese.mask_id_number,
     "phone": chinese.mask_phone,
     "bank_card": chinese.mask_bank_card,
+    "text": lambda value: f"{value[:4]}***" if len(value) > 4 else "***",
 }
 # kind -> (permission that allows revealing the full value, label)
 REVEAL_PERMISSIONS = {

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhudai.engines.flow.queries import pending_count
+from zhudai.notify.services import unread_count
 
 NAV = [
     # label, url name, permission (None: every logged-in user)
@@ -33,6 +34,7 @@ SETTINGS_NAV = [
     (gettext_lazy("审批流程"), "flow:definitions", "flow.manage"),
     (gettext_lazy("贷款产品"), "loans:products", "settings.products"),
     (gettext_lazy("合同模板"), "loans:templates", "settings.products"),
+    (gettext_lazy("发送记录"), "notify:outbox", "notify.manage"),
     (gettext_lazy("操作日志"), "audit:list", "audit.view"),
 ]
 ASSETS = {"css": "css/zhudai.css", "htmx": "vendor/htmx/htmx.min.js", "alpine": "vendor/alpinejs/alpine.min.js",
@@ -85,5 +87,7 @@ def navigation(request):
     return {
         "assets": _assets(),
         "sidebar": _sidebar(get_language(), main, settings, min(pending_count(user), 99)),
-        "nav_urls": {"home": _url("web:home"), "password": _url("accounts:password"), "logout": _url("logout")},
+        "nav_urls": {"home": _url("web:home"), "password": _url("accounts:password"), "logout": _url("logout"),
+                     "inbox": _url("notify:inbox")},
+        "unread": unread_count(user),
     }

@@ -348,8 +348,10 @@ def _request_materials(actor, instance, task, node, subject, adapter, *, comment
                              completed_at=at)
     _cancel_open(instance, node_id=task.node_id)
     assignee = owner if owner is not None and owner.is_active else None
-    Task.objects.create(instance=instance, node_id=node["id"], node_name=node["name"], kind=TaskKind.MATERIALS,
-                        activation=task.activation, assignee=assignee, note=comment[:200])
+    materials = Task.objects.create(instance=instance, node_id=node["id"], node_name=node["name"],
+                                    kind=TaskKind.MATERIALS, activation=task.activation, assignee=assignee,
+                                    note=comment[:200])
+    _announce([materials], instance, subject, adapter)
     return transition
 
 
@@ -380,14 +382,17 @@ def _forward(actor, instance, task, node, subject, adapter, *, comment, to_user=
     Task.objects.filter(pk=task.pk).update(
         assignee=to_user, candidate_role=None,
         note=(_("由%(u)s转交：%(r)s") % {"u": actor.display_name, "r": comment})[:200])
+    task.assignee = to_user
+    _announce([task], instance, subject, adapter, reason=_("%(u)s转交给您") % {"u": actor.display_name})
     return _transition(instance, node, Action.FORWARD, actor, task=task, comment=comment, to_node=node["id"])
 
 
 def _add_signer(actor, instance, task, node, subject, adapter, *, comment, to_user=None, **_kw):
     _usable_colleague(actor, to_user, instance)
-    Task.objects.create(
+    signer = Task.objects.create(
         instance=instance, node_id=node["id"], node_name=node["name"], activation=task.activation,
         assignee=to_user, due_at=task.due_at, note=(_("%(u)s加签") % {"u": actor.display_name})[:200])
+    _announce([signer], instance, subject, adapter, reason=_("%(u)s请您加签") % {"u": actor.display_name})
     return _transition(instance, node, Action.ADD_SIGNER, actor, task=task,
                        comment=comment or _("加签：%(u)s") % {"u": to_user.display_name}, to_node=node["id"])
 
@@ -430,7 +435,10 @@ def assign(actor, task_id, to_user, comment=""):
                                            note=(_("由%(u)s分配") % {"u": actor.display_name})[:200])
     _transition(instance, node, Action.FORWARD, actor, task=task, comment=comment, to_node=node["id"])
     adapter = adapter_for(instance)
-    _finish(actor, instance, adapter.get(instance.subject_id), node, Action.FORWARD, comment)
+    subject = adapter.get(instance.subject_id)
+    task.assignee = to_user
+    _announce([task], instance, subject, adapter, reason=_("%(u)s分配给您") % {"u": actor.display_name})
+    _finish(actor, instance, subject, node, Action.FORWARD, comment)
     return task
 
 
@@ -465,6 +473,20 @@ def attach_files(transition, uploads):
                               size=len(data))
         store_encrypted(item.file, data)
         item.save()
+
+
+def _announce(tasks, instance, subject, adapter, reason=""):
+    """Tell each assignee in their bell that a task is waiting (once per task and assignee)."""
+    from zhudai.notify.services import notify_user
+
+    text = adapter.describe(subject)
+    for task in tasks:
+        if task.assignee is None:
+            continue
+        title = (_("补充材料：%(n)s") if task.kind == TaskKind.MATERIALS else _("新待办：%(n)s")) % {"n": task.node_name}
+        notify_user(task.assignee, title, f"{text}{'（' + reason + '）' if reason else ''}",
+                    url=f"{adapter.url(subject)}#process", related=f"{instance.subject_type}:{instance.subject_id}",
+                    dedupe_key=f"task:{task.pk}:{task.assignee_id}")
 
 
 # -- moving through nodes -----------------------------------------------------------------------
@@ -547,6 +569,7 @@ def _activate(instance, node, subject, adapter):
         tasks.append(Task(instance=instance, node_id=node["id"], node_name=node["name"], activation=activation,
                           assignee=assignment.user, candidate_role=assignment.role, created_at=now, due_at=due))
     Task.objects.bulk_create(tasks)
+    _announce(tasks, instance, subject, adapter)
     copies = []
     for rule in node.get("cc") or []:
         assignment = handlers.resolve(rule, subject, adapter)
