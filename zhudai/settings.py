@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "zhudai.security",
     "zhudai.engines.forms",
     "zhudai.engines.flow",
+    "zhudai.engines.rules",
     "zhudai.customers",
     "zhudai.loans",
     "zhudai.notify",

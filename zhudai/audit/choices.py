@@ -38,5 +38,7 @@ OBJECT_TYPES = {
     "loan_document": _("申请材料"),
     "contract_template": _("合同模板"),
     "process": _("审批流程"),
+    "rule": _("提醒规则"),
+    "message": _("消息"),
     "system": _("系统"),
 }

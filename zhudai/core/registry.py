@@ -37,6 +37,8 @@ class Registry:
         self.handover_hooks: list = []
         # Workflow adapters by subject key: what the process engine knows of a domain model.
         self.workflows: dict = {}
+        # Rule subjects by key: what the rules engine may watch (customers, loans, process tasks, …).
+        self.rule_subjects: dict = {}
 
     def register_model(self, key, model, label, **options):
         self.models[key] = ModelEntry(key=key, model=model, label=label, **options)
@@ -53,6 +55,10 @@ class Registry:
 
     def workflow(self, key):
         return self.workflows[key]
+
+    def register_rule_subject(self, adapter):
+        """adapter: a `zhudai.engines.rules.adapters.RuleSubject` for one model."""
+        self.rule_subjects[adapter.key] = adapter
 
     def model(self, key):
         return self.models[key]

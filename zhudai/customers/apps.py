@@ -32,6 +32,9 @@ class CustomersConfig(AppConfig):
             ],
         )
         registry.handover_hooks.append(services.handover_customers)
+        from .engine import CustomerRuleSubject
+
+        registry.register_rule_subject(CustomerRuleSubject())
         self.connect_panel_cache()
 
     def connect_panel_cache(self):

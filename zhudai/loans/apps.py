@@ -11,13 +11,14 @@ class LoansConfig(AppConfig):
         from zhudai.core.registry import registry
 
         from . import services
-        from .engine import LoanApplicationAdapter
+        from .engine import LoanApplicationAdapter, LoanRuleSubject
         from .models import LoanApplication, Product
 
         registry.register_model("loan_application", LoanApplication, _("贷款申请"),
                                 sensitive_fields={"disbursement_account": "bank_card"})
         registry.register_model("loan_product", Product, _("贷款产品"))
         registry.register_workflow(LoanApplicationAdapter())
+        registry.register_rule_subject(LoanRuleSubject())
         registry.register_permissions(
             _("贷款申请"),
             [

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhudai.core.chinese import wan
 from zhudai.engines.flow.adapters import WorkflowAdapter
+from zhudai.engines.rules.adapters import RuleSubject
 
 from .choices import ApplicationStatus, DocumentKind
 from .models import LoanApplication
@@ -169,3 +170,58 @@ def basic_check(instance, application):
     if problems:
         return False, "；".join(problems)
     return True, str(_("基本资料检查通过"))
+
+
+class LoanRuleSubject(RuleSubject):
+    """Loan applications for the rules engine (post-loan revisit after disbursement, …)."""
+
+    key = "loan_application"
+    label = _("贷款申请")
+    model = LoanApplication
+    schema_fields = {"status": "string", "amount": "number", "product": "string", "current_step": "string",
+                     "owner": "string", "is_renewal": "boolean", "disbursed_amount": "number"}
+
+    def queryset(self):
+        return LoanApplication.objects.select_related("customer", "product", "owner")
+
+    def time_fields(self):
+        return {"submitted_at": _("提交时间"), "disbursed_at": _("放款日期"), "created_at": _("创建时间")}
+
+    def annual_fields(self):
+        return {}
+
+    def activity_field(self):
+        return None
+
+    def schema(self):
+        return self.schema_fields
+
+    def labels(self):
+        return {"status": _("状态：draft / in_review / approved / signed / disbursed / rejected / withdrawn"),
+                "amount": _("申请金额"), "product": _("产品名称"), "current_step": _("当前环节名称"),
+                "owner": _("负责人登录名"), "is_renewal": _("续贷"), "disbursed_amount": _("放款金额")}
+
+    def values(self, record):
+        return {"status": record.status, "amount": record.amount, "product": record.product.name,
+                "current_step": record.current_step, "owner": record.owner.username, "is_renewal": record.is_renewal,
+                "disbursed_amount": record.disbursed_amount}
+
+    def owner(self, record):
+        return record.owner
+
+    def describe(self, record):
+        return f"{record.number} {record.customer.name}"
+
+    def url(self, record):
+        return reverse("loans:detail", args=[record.pk])
+
+    def context(self, record):
+        return {"number": record.number, "name": record.customer.name, "amount": wan(record.amount),
+                "product": record.product.name, "owner": record.owner.display_name,
+                "disbursed_at": record.disbursed_at, "sms_params": {"name": record.customer.name}}
+
+    def settable_fields(self):
+        return {}
+
+    def sms_recipient(self, record):
+        return record.customer.mobile, record.customer

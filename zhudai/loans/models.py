@@ -107,6 +107,7 @@ class LoanApplication(EncryptedModelMixin, models.Model):
             models.Index(fields=["customer", "-created_at"], name="loan_customer_created"),
             models.Index(fields=["status", "-created_at"], name="loan_status_created"),
             models.Index(fields=["-created_at", "-id"], name="loan_created"),  # the all-data list's first page
+            models.Index(fields=["disbursed_at"], name="loan_disbursed"),  # rules: a month after disbursement
         ]
         verbose_name = verbose_name_plural = _("贷款申请")
 

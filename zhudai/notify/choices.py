@@ -8,6 +8,7 @@ class Channel(models.TextChoices):
     SMS = "sms", _("短信")
     WECOM = "wecom", _("企业微信群机器人")
     DINGTALK = "dingtalk", _("钉钉群机器人")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class Status(models.TextChoices):

@@ -32,14 +32,14 @@ class TransportError(Exception):
         self.permanent = permanent
 
 
-def _post_json(url, payload, headers=None, timeout=TIMEOUT):
+def _post_json(url, payload, headers=None, timeout=TIMEOUT, parse=True):
     """POST JSON and return the decoded JSON answer; network trouble and 5xx are transient."""
     request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(), method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
-    return _open(request, timeout)
+    return _open(request, timeout, parse)
 
 
-def _open(request, timeout=TIMEOUT):
+def _open(request, timeout=TIMEOUT, parse=True):
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  configured https URLs
             body = response.read()
@@ -47,6 +47,8 @@ def _open(request, timeout=TIMEOUT):
         raise TransportError(f"HTTP {exc.code}", permanent=400 <= exc.code < 500 and exc.code != 429) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         raise TransportError(_("连接失败：%(e)s") % {"e": getattr(exc, "reason", exc)}) from None
+    if not parse:
+        return {}
     try:
         return json.loads(body or b"{}")
     except ValueError:
@@ -196,6 +198,15 @@ class DingTalkRobot:
         return _robot_answer(_post_json(url, {"msgtype": "text", "text": {"content": text}}))
 
 
+class Webhook:
+    """An outgoing webhook: the message as JSON to the configured URL; any 2xx answer is success."""
+
+    def send(self, message):
+        _post_json(message.address, {"title": message.subject, "text": message.body, **message.params,
+                                     "related": message.related, "sent_at": int(time.time())}, parse=False)
+        return "ok"
+
+
 def _robot_answer(answer):
     code = answer.get("errcode", 0)
     if code == 0:
@@ -216,6 +227,8 @@ def transport_for(channel):
         return WeComRobot()
     if channel == Channel.DINGTALK:
         return DingTalkRobot(settings.DINGTALK_SECRET)
+    if channel == Channel.WEBHOOK:
+        return Webhook()
     backend = config.get("BACKEND", "console")
     if backend == "aliyun":
         return AliyunSms(config)

@@ -20,3 +20,6 @@ class FlowEngineConfig(AppConfig):
             ],
         )
         registry.handover_hooks.append(handover_tasks)
+        from .rules import TaskRuleSubject
+
+        registry.register_rule_subject(TaskRuleSubject())

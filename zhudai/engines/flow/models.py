@@ -131,6 +131,7 @@ class Task(models.Model):
                          condition=Q(status="open", assignee__isnull=True)),
             models.Index(fields=["completed_by", "-completed_at"], name="flow_task_completed_by"),
             models.Index(fields=["instance", "node_id", "activation"], name="flow_task_instance_node"),
+            models.Index(fields=["created_at"], name="flow_task_created"),  # rules: a step waiting too long
         ]
         verbose_name = verbose_name_plural = _("待办任务")
 

@@ -1,0 +1,359 @@
+"""The rules engine: validating rules, the scheduler tick, firing once, and the actions.
+
+A rule's moment is a record's date field plus an offset (time rules), its last activity plus an
+offset (inactivity rules) or this year's date of a yearly field plus an offset (birthdays). Each
+tick looks at the moments that arrived since the previous tick: one indexed range per rule, so a
+tick costs what happened in that minute, not the size of the table. A firing is inserted before
+its actions, in their transaction, under a unique (rule, record, moment) key: whoever inserts it
+first acts; a second scheduler, a restart or a re-run finds it and does nothing.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template import Context, Template, TemplateSyntaxError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhudai.audit.choices import Action as AuditAction
+from zhudai.audit.services import record
+from zhudai.core.expressions import cached_expression, compile_expression, values_for
+from zhudai.core.registry import registry
+from zhudai.core.workdays import add_working_hours
+
+from .choices import ActionType, Priority, Trigger, Unit
+from .models import Firing, Rule, Todo
+
+GRACE = datetime.timedelta(minutes=5)  # rows committed a little after their moment are still seen
+RECIPIENTS_HELP = "owner, owner_lead, role:<code>, user:<login>"
+
+
+def subject_for(rule):
+    return registry.rule_subjects[rule.subject]
+
+
+def offset_of(rule):
+    return datetime.timedelta(**{rule.unit: rule.offset})
+
+
+def moment_of(rule, base):
+    """When the rule fires for a record whose base time is `base`."""
+    if base is None:
+        return None
+    if not isinstance(base, datetime.datetime):
+        base = timezone.make_aware(datetime.datetime.combine(base, datetime.time()))
+    if rule.working_time and rule.offset > 0 and rule.unit != Unit.MINUTES:
+        hours = rule.offset if rule.unit == Unit.HOURS else rule.offset * 9
+        return add_working_hours(base, hours)
+    return base + offset_of(rule)
+
+
+# -- validation -------------------------------------------------------------------------------------
+
+
+def validate(rule):
+    """Every problem of a rule as a sentence; empty when it may be saved and enabled."""
+    problems = []
+    subject = registry.rule_subjects.get(rule.subject)
+    if subject is None:
+        return [_("未知的对象“%(s)s”。") % {"s": rule.subject}]
+    fields = {Trigger.TIME: subject.time_fields(), Trigger.ANNUAL: subject.annual_fields()}.get(rule.trigger)
+    if fields is not None and rule.date_field not in fields:
+        problems.append(_("请选择时间字段。"))
+    if rule.trigger == Trigger.INACTIVITY and (subject.activity_field() is None or rule.offset <= 0):
+        problems.append(_("“一段时间没有跟进”需要一个大于 0 的时长，且只适用于有跟进记录的对象。"))
+    if rule.condition.strip():
+        try:
+            compile_expression(rule.condition, subject.schema())
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    if not rule.actions:
+        problems.append(_("至少需要一个动作。"))
+    for action in rule.actions:
+        problems.extend(_action_problems(action, subject))
+    return problems
+
+
+def _action_problems(action, subject):
+    kind = action.get("type")
+    if kind not in ActionType.values:
+        return [_("未知的动作“%(a)s”。") % {"a": kind}]
+    problems = []
+    for key in ("title", "body"):
+        try:
+            Template(action.get(key) or "")
+        except TemplateSyntaxError as exc:
+            problems.append(_("模板写法有误：%(e)s") % {"e": exc})
+    if kind in (ActionType.TODO, ActionType.ASSIGN) or (kind == ActionType.NOTIFY and action.get("channel") in (
+            "in_app", "email")):
+        try:
+            _parse_recipient(action.get("to", ""))
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    if kind == ActionType.NOTIFY and action.get("channel") in ("wecom", "dingtalk") and not action.get("address"):
+        problems.append(_("群机器人通知需要填写 Webhook 地址。"))
+    if kind == ActionType.SET_FIELD and action.get("field") not in subject.settable_fields():
+        problems.append(_("字段“%(f)s”不能由规则修改。") % {"f": action.get("field")})
+    if kind == ActionType.WEBHOOK and not str(action.get("address", "")).startswith(("http://", "https://")):
+        problems.append(_("Webhook 地址需以 http:// 或 https:// 开头。"))
+    return problems
+
+
+def _parse_recipient(text):
+    text = (text or "").strip()
+    head, _sep, rest = text.partition(":")
+    if text in ("owner", "owner_lead") or (head in ("role", "user") and rest):
+        return head, rest
+    raise ValidationError(_("接收人“%(t)s”无效，请写 owner、owner_lead、role:角色代码 或 user:登录名。") % {"t": text})
+
+
+@transaction.atomic
+def save_rule(actor, rule):
+    """Save a rule (validated when enabled); enabling starts watching from now, never the past."""
+    problems = validate(rule)
+    if problems and rule.is_enabled:
+        raise ValidationError(problems)
+    previous = Rule.objects.filter(pk=rule.pk).values_list("is_enabled", flat=True).first() if rule.pk else None
+    if rule.is_enabled and not previous:
+        rule.watched_from = timezone.now()
+        rule.checked_until = None
+    creating = rule.pk is None
+    rule.created_by = rule.created_by or (actor if getattr(actor, "pk", None) else None)
+    rule.save()
+    record(AuditAction.CREATE if creating else AuditAction.UPDATE, rule, actor=actor, object_type="rule",
+           extra={"enabled": rule.is_enabled, "trigger": rule.trigger, "subject": rule.subject})
+    return rule
+
+
+# -- the tick ---------------------------------------------------------------------------------------
+
+
+def tick(now=None):
+    """Evaluate every enabled rule for the moments since its last check; returns firings made."""
+    now = now or timezone.now()
+    fired = 0
+    for rule in Rule.objects.filter(is_enabled=True):
+        start = max(rule.watched_from or now, (rule.checked_until or now) - GRACE)
+        for record_, base in due(rule, start, now):
+            fired += fire(rule, record_, base, now)
+        Rule.objects.filter(pk=rule.pk).update(checked_until=now)
+    return fired
+
+
+def due(rule, start, end, *, limit=None, unfired=True):
+    """(record, base) pairs whose moment lies in (start, end] and whose condition holds; with
+    `unfired`, only those the rule has not fired for yet."""
+    subject = subject_for(rule)
+    pairs = list(_window(rule, subject, start, end))
+    if not pairs:
+        return []
+    done = set(Firing.objects.filter(rule=rule, subject_id__in=[pk for pk, _b in pairs])
+               .values_list("subject_id", "base_at")) if unfired else set()
+    fresh = [(pk, _as_datetime(base)) for pk, base in pairs]
+    fresh = [(pk, base) for pk, base in fresh if (pk, base) not in done and start < moment_of(rule, base) <= end]
+    if not fresh:
+        return []
+    records = subject.queryset().in_bulk([pk for pk, _b in fresh])
+    expression = cached_expression(rule.condition, subject.schema()) if rule.condition.strip() else None
+    found = []
+    for pk, base in fresh:
+        item = records.get(pk)
+        if item is None:
+            continue
+        if expression is None or expression.matches(values_for(subject.schema(), subject.values(item),
+                                                                used=expression.names)):
+            found.append((item, base))
+            if limit and len(found) >= limit:
+                break
+    return found
+
+
+def _as_datetime(value):
+    if isinstance(value, datetime.datetime):
+        return value
+    return timezone.make_aware(datetime.datetime.combine(value, datetime.time()))
+
+
+def _base_window(rule, start, end):
+    """The range of base times whose moment can fall in (start, end]."""
+    offset = offset_of(rule)
+    if rule.working_time and rule.offset > 0 and rule.unit != Unit.MINUTES:
+        # Working time runs no faster than the clock, and no holiday is longer than 10 days.
+        return start - offset * 3 - datetime.timedelta(days=10), end - offset
+    return start - offset, end - offset
+
+
+def _window(rule, subject, start, end):
+    """(pk, base) of the records in the base window: one indexed range per query."""
+    qs = subject.queryset()
+    low, high = _base_window(rule, start, end)
+    if rule.trigger == Trigger.TIME:
+        field = rule.date_field
+        return qs.filter(**{f"{field}__gt": _bound(subject, field, low), f"{field}__lte": _bound(subject, field, high)}
+                         ).values_list("pk", field)
+    if rule.trigger == Trigger.INACTIVITY:
+        field, fallback = subject.activity_field()
+        recent = qs.filter(**{f"{field}__gt": low, f"{field}__lte": high}).values_list("pk", field)
+        never = qs.filter(**{f"{field}__isnull": True, f"{fallback}__gt": low, f"{fallback}__lte": high}).values_list(
+            "pk", fallback)
+        return [*recent, *never]
+    return _annual(rule, subject, qs, low, high)
+
+
+def _bound(subject, field, moment):
+    model_field = subject.model._meta.get_field(field)
+    return timezone.localtime(moment).date() if model_field.get_internal_type() == "DateField" else moment
+
+
+def _annual(rule, subject, qs, low, high):
+    """Records whose yearly date (a birthday) begins inside the base window: a day's records are
+    looked up once, by the tick that crosses its midnight."""
+    found = []
+    first = timezone.localtime(low)
+    day = first.date() + datetime.timedelta(days=1) if first.timetz().replace(tzinfo=None) != datetime.time() \
+        else first.date()
+    if _as_datetime(day) <= low:
+        day += datetime.timedelta(days=1)
+    last = timezone.localtime(high).date()
+    while day <= last:
+        for pk in qs.filter(**{f"{rule.date_field}__month": day.month, f"{rule.date_field}__day": day.day}
+                            ).values_list("pk", flat=True):
+            found.append((pk, day))
+        day += datetime.timedelta(days=1)
+    return found
+
+
+def fire(rule, item, base, now):
+    """Fire once for (rule, record, base); 0 when this occurrence was fired before."""
+    try:
+        with transaction.atomic():
+            firing = Firing.objects.create(rule=rule, subject_id=item.pk, base_at=base, fired_at=now)
+            detail, ok = run_actions(rule, item, now)
+            firing.detail, firing.ok = detail, ok
+            firing.save(update_fields=["detail", "ok"])
+    except IntegrityError:
+        return 0  # another scheduler fired this occurrence
+    return 1
+
+
+# -- actions ----------------------------------------------------------------------------------------
+
+
+def run_actions(rule, item, now):
+    """Run the rule's actions for one record; returns (what each did, all went well)."""
+    subject = subject_for(rule)
+    context = {**subject.context(item), "rule": rule.name}
+    detail, ok = [], True
+    for action in rule.actions:
+        try:
+            with transaction.atomic():
+                detail.append(_run(action, rule, subject, item, context, now))
+        except (ValidationError, ValueError, KeyError, NotImplementedError) as exc:
+            ok = False
+            detail.append({"type": action.get("type"), "error": "；".join(getattr(exc, "messages", [str(exc)]))})
+    return detail, ok
+
+
+def render(text, context):
+    return Template(text or "").render(Context(context, autoescape=False)).strip()
+
+
+def recipients(text, subject, item):
+    """The active users an action names."""
+    from zhudai.accounts.models import User
+    from zhudai.engines.flow.handlers import team_lead
+
+    kind, rest = _parse_recipient(text)
+    if kind == "owner":
+        users = [subject.owner(item)]
+    elif kind == "owner_lead":
+        users = [team_lead(subject.owner(item))]
+    elif kind == "role":
+        users = list(User.objects.filter(role__code=rest, is_active=True))
+    else:
+        users = list(User.objects.filter(username=rest, is_active=True))
+    return [u for u in users if u is not None and u.is_active]
+
+
+def _run(action, rule, subject, item, context, now):
+    from zhudai.notify import services as notify
+
+    kind = action["type"]
+    title = render(action.get("title") or rule.name, context)
+    body = render(action.get("body") or "", context)
+    url = subject.url(item)
+    related = f"{subject.key}:{item.pk}"
+    if kind == ActionType.TODO:
+        due = now + datetime.timedelta(hours=float(action.get("due_hours") or 24))
+        users = recipients(action.get("to", "owner"), subject, item)
+        for user in users:
+            Todo.objects.create(user=user, title=title, body=body, url=url, due_at=due, rule=rule, related=related,
+                                priority=action.get("priority") or Priority.NORMAL)
+            notify.notify_user(user, title, body, url=url, related=related)
+        _todos_changed()
+        return {"type": kind, "to": [u.username for u in users]}
+    if kind == ActionType.NOTIFY:
+        channel = action.get("channel", "in_app")
+        if channel in ("wecom", "dingtalk"):
+            notify.queue(channel, body or title, subject=title, address=action["address"],
+                         address_label=action.get("label", channel), related=related)
+            return {"type": kind, "channel": channel}
+        if channel == "sms":
+            phone, customer = subject.sms_recipient(item)
+            if not phone:
+                raise ValidationError(_("客户没有手机号"))
+            from zhudai.security.masking import mask
+
+            notify.queue("sms", body or title, address=phone, address_label=mask("phone", phone), customer=customer,
+                         template=action.get("template", ""), params=context.get("sms_params", {}), related=related)
+            return {"type": kind, "channel": channel}
+        users = recipients(action.get("to", "owner"), subject, item)
+        for user in users:
+            if channel == "email":
+                notify.queue("email", body or title, user=user, subject=title, address=user.email, related=related)
+            else:
+                notify.notify_user(user, title, body, url=url, related=related)
+        return {"type": kind, "channel": channel, "to": [u.username for u in users]}
+    if kind == ActionType.SET_FIELD:
+        subject.set_field(None, item, action["field"], action.get("value"))
+        return {"type": kind, "field": action["field"]}
+    if kind == ActionType.ASSIGN:
+        users = recipients(action.get("to", ""), subject, item)
+        if not users:
+            raise ValidationError(_("找不到可分配的人"))
+        subject.assign(None, item, users[0])
+        return {"type": kind, "to": users[0].username}
+    if kind == ActionType.WEBHOOK:
+        notify.queue("webhook", body or title, subject=title, address=action["address"], address_label="webhook",
+                     params={"rule": rule.name, "subject": subject.key, "id": item.pk, "url": url}, related=related)
+        return {"type": kind}
+    raise ValueError(kind)
+
+
+# -- to-dos -----------------------------------------------------------------------------------------
+
+
+def _todos_changed():
+    from zhudai.engines.flow.services import _tasks_changed
+
+    _tasks_changed()  # the navigation's to-do count covers reminders too
+
+
+def open_todos(user):
+    return Todo.objects.filter(user=user, done_at__isnull=True).order_by("due_at", "id")
+
+
+@transaction.atomic
+def complete_todo(user, todo_id):
+    done = Todo.objects.filter(pk=todo_id, user=user, done_at__isnull=True).update(done_at=timezone.now())
+    if done:
+        _todos_changed()
+    return bool(done)
+
+
+def matching_now(rule, limit=50):
+    """For the "test" button: records whose moment has passed within the last 30 days and whose
+    condition holds now, fired or not."""
+    now = timezone.now()
+    return due(rule, now - datetime.timedelta(days=30), now, limit=limit, unfired=False)

@@ -1,0 +1,16 @@
+"""The scheduler tick: every minute, every enabled rule, once (a lock keeps two ticks apart; the
+firings' unique key keeps two schedulers on two machines from acting twice)."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from zhudai.core.context import acting
+
+from . import services
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("rules-tick")
+def rules_tick():
+    with acting(None, label="scheduler:rules"):
+        services.tick()
