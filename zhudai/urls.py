@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("zhudai.loans.urls")),
     path("", include("zhudai.engines.flow.urls")),
     path("", include("zhudai.notify.urls")),
+    path("", include("zhudai.engines.rules.urls")),
     path("settings/fields/", include("zhudai.engines.forms.urls")),
     path("settings/audit/", include("zhudai.audit.urls")),
     path("api/v1/", include("zhudai.api.urls")),

@@ -23,7 +23,7 @@ DEFAULT_ROLES = [
      CUSTOMER_WORK + ["customer.delete", "customer.assign", "customer.export", "customer.import", "customer.merge",
                       "sensitive.reveal_bank_card", "user.manage", "user.handover", "audit.view",
                       "settings.fields"] + LOAN_WORK + ["loan.disburse", "settings.products", "flow.manage",
-                                                         "flow.reassign", "notify.manage"]),
+                                                         "flow.reassign", "notify.manage", "rules.manage"]),
 ]
 
 
@@ -48,6 +48,7 @@ ADDED_PERMISSIONS = {
     "flow.manage": ["admin"],
     "flow.reassign": ["admin"],
     "notify.manage": ["admin"],
+    "rules.manage": ["admin"],
 }
 
 

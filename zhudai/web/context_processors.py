@@ -32,6 +32,7 @@ SETTINGS_NAV = [
     (gettext_lazy("离职交接"), "accounts:handover", "user.handover"),
     (gettext_lazy("自定义字段"), "fields:list", "settings.fields"),
     (gettext_lazy("审批流程"), "flow:definitions", "flow.manage"),
+    (gettext_lazy("提醒规则"), "rules:list", "rules.manage"),
     (gettext_lazy("贷款产品"), "loans:products", "settings.products"),
     (gettext_lazy("合同模板"), "loans:templates", "settings.products"),
     (gettext_lazy("发送记录"), "notify:outbox", "notify.manage"),

@@ -44,18 +44,21 @@ def copied(user):
 
 
 def counts(user):
-    """(my open tasks, tasks I may claim), cached until any task changes (services bump the version)."""
+    """(my open tasks, tasks I may claim, my open reminders), cached until any of them changes (the
+    services bump the version)."""
+    from zhudai.engines.rules.services import open_todos
+
     version = cache.get(TASKS_VERSION_KEY, 0)
     key = f"flow:todo:{user.pk}:{user.role_id}:{version}"
     found = cache.get(key)
     if found is None:
-        found = (pending(user).count(), claimable(user).count())
+        found = (pending(user).count(), claimable(user).count(), open_todos(user).count())
         cache.set(key, found, TODO_COUNT_SECONDS)
     return found
 
 
 def pending_count(user):
-    """My open tasks plus those I may claim: the navigation badge."""
+    """My open tasks, those I may claim and my reminders: the navigation badge."""
     return sum(counts(user))
 
 

@@ -21,6 +21,8 @@ from zhudai.audit.services import record
 from zhudai.core.expressions import describe
 from zhudai.core.paging import CappedPaginator
 
+from zhudai.engines.rules import services as rule_services
+
 from . import diagram, queries, rendering, services, spec
 from .choices import Action, InstanceStatus, TaskStatus, VersionStatus
 from .forms import ActionForm, NodeFormSet, initial_for
@@ -54,7 +56,7 @@ def todo(request):
     }.get(tab)
     if rows is None:
         tab, rows = "pending", queries.pending
-    mine, claimable = queries.counts(user)
+    mine, claimable, reminders = queries.counts(user)
     known = {"pending": mine, "claimable": claimable}.get(tab)
     page = CappedPaginator(rows(user), 30, known_count=known).get_page(request.GET.get("page"))
     instance_of = (lambda row: row) if tab == "submitted" else (lambda row: row.instance)
@@ -62,7 +64,7 @@ def todo(request):
     if tab == "copied":
         CarbonCopy.objects.filter(pk__in=[c.pk for c, _s in items], read_at__isnull=True).update(
             read_at=timezone.now())
-    counts = {"pending": mine, "claimable": claimable}
+    counts = {"pending": mine + reminders, "claimable": claimable}
     colleagues = (list(User.objects.filter(is_active=True).select_related("role").order_by("org_unit", "id"))
                   if tab == "claimable" and user.has_perm("flow.reassign") else None)
     rows = rendering.rows_html(
@@ -72,6 +74,7 @@ def todo(request):
     return render(request, "flow/todo.html", {
         "tab": tab, "tabs": [(key, label, counts.get(key)) for key, label in TABS], "page": page, "items": items,
         "rows_html": rows,
+        "reminders": list(rule_services.open_todos(user)[:50]) if tab == "pending" and reminders else [],
     })
 
 

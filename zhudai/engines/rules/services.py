@@ -134,7 +134,9 @@ def tick(now=None):
     now = now or timezone.now()
     fired = 0
     for rule in Rule.objects.filter(is_enabled=True):
-        start = max(rule.watched_from or now, (rule.checked_until or now) - GRACE)
+        start = rule.watched_from or now
+        if rule.checked_until is not None:
+            start = max(start, rule.checked_until - GRACE)
         for record_, base in due(rule, start, now):
             fired += fire(rule, record_, base, now)
         Rule.objects.filter(pk=rule.pk).update(checked_until=now)

@@ -106,7 +106,8 @@ def test_birthday_tomorrow_once_a_year(people, rules):
     midnight = datetime.datetime(2026, 12, 2, 0, 0, tzinfo=SHANGHAI)
     _ticks(midnight - datetime.timedelta(minutes=2), 4)
     _ticks(midnight + datetime.timedelta(hours=9), 2)
-    assert list(Todo.objects.values_list("title", flat=True)) == ["明天是 生日客户 的生日"]
+    assert list(Todo.objects.filter(rule=rules["birthday_tomorrow"]).values_list("title", flat=True)) == [
+        "明天是 生日客户 的生日"]
 
 
 def test_an_approval_step_over_24_hours_escalates(people, rules):

@@ -1,0 +1,81 @@
+"""The rule editor: the rule itself and one small form per action."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zhudai.core.registry import registry
+
+from .choices import ActionType, Priority
+from .models import Rule
+
+CHANNELS = [("in_app", _("站内消息")), ("email", _("邮件")), ("sms", _("短信（发给客户）")),
+            ("wecom", _("企业微信群机器人")), ("dingtalk", _("钉钉群机器人"))]
+
+
+def field_choices():
+    """(subject.field, label) of every date field any subject offers, grouped by subject."""
+    groups = []
+    for subject in registry.rule_subjects.values():
+        fields = {**subject.time_fields(), **subject.annual_fields()}
+        groups.append((str(subject.label), [(name, f"{label}（{name}）") for name, label in fields.items()]))
+    return [("", "—")] + groups
+
+
+class RuleForm(forms.ModelForm):
+    date_field = forms.ChoiceField(label=_("时间字段"), required=False)
+
+    class Meta:
+        model = Rule
+        fields = ["name", "subject", "trigger", "date_field", "offset", "unit", "working_time", "condition",
+                  "is_enabled"]
+        widgets = {"condition": forms.Textarea(attrs={"rows": 2, "placeholder": 'stage == "new" and not followed_up'}),
+                   "subject": forms.Select()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].widget.choices = [(k, s.label) for k, s in registry.rule_subjects.items()]
+        self.fields["date_field"].choices = field_choices()
+        self.fields["offset"].help_text = _("正数为之后，负数为之前；“一段时间没有跟进”填时长")
+
+
+class ActionForm(forms.Form):
+    type = forms.ChoiceField(label=_("动作"), choices=ActionType.choices)
+    to = forms.CharField(label=_("接收人"), required=False, max_length=60,
+                         help_text=_("owner 负责人、owner_lead 团队主管、role:角色代码、user:登录名"))
+    channel = forms.ChoiceField(label=_("渠道"), choices=CHANNELS, required=False)
+    title = forms.CharField(label=_("标题"), required=False, max_length=200,
+                            help_text=_("可用 {{ name }} 等变量，见右侧"))
+    body = forms.CharField(label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices, required=False)
+    due_hours = forms.DecimalField(label=_("期限（小时）"), required=False, min_value=0, max_digits=6, decimal_places=1)
+    field = forms.CharField(label=_("字段"), required=False, max_length=60)
+    value = forms.CharField(label=_("值"), required=False, max_length=200)
+    address = forms.CharField(label=_("地址"), required=False, max_length=300,
+                              help_text=_("群机器人或 Webhook 的 URL"))
+    template = forms.CharField(label=_("短信模板编号"), required=False, max_length=60)
+
+    KEYS = {
+        ActionType.TODO: ["to", "title", "body", "priority", "due_hours"],
+        ActionType.NOTIFY: ["channel", "to", "title", "body", "address", "template"],
+        ActionType.SET_FIELD: ["field", "value"],
+        ActionType.ASSIGN: ["to"],
+        ActionType.WEBHOOK: ["address", "title", "body"],
+    }
+
+    def to_action(self):
+        data = self.cleaned_data
+        action = {"type": data["type"]}
+        for key in self.KEYS[data["type"]]:
+            value = data.get(key)
+            if value not in (None, ""):
+                action[key] = float(value) if key == "due_hours" else value
+        return action
+
+
+class BaseActionFormSet(forms.BaseFormSet):
+    def to_actions(self):
+        return [f.to_action() for f in self.forms
+                if f.cleaned_data and not (self.can_delete and self._should_delete_form(f))]
+
+
+ActionFormSet = forms.formset_factory(ActionForm, formset=BaseActionFormSet, extra=1, can_delete=True)
