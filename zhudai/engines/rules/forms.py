@@ -12,13 +12,12 @@ CHANNELS = [("in_app", _("站内消息")), ("email", _("邮件")), ("sms", _("�
             ("wecom", _("企业微信群机器人")), ("dingtalk", _("钉钉群机器人"))]
 
 
-def field_choices():
-    """(subject.field, label) of every date field any subject offers, grouped by subject."""
-    groups = []
-    for subject in registry.rule_subjects.values():
-        fields = {**subject.time_fields(), **subject.annual_fields()}
-        groups.append((str(subject.label), [(name, f"{label}（{name}）") for name, label in fields.items()]))
-    return [("", "—")] + groups
+def field_choices(subject):
+    """(field, label) of the date fields the rule's subject offers."""
+    if subject is None:
+        return [("", "—")]
+    fields = {**subject.time_fields(), **subject.annual_fields()}
+    return [("", "—")] + [(name, f"{label}（{name}）") for name, label in fields.items()]
 
 
 class RuleForm(forms.ModelForm):
@@ -34,7 +33,9 @@ class RuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject"].widget.choices = [(k, s.label) for k, s in registry.rule_subjects.items()]
-        self.fields["date_field"].choices = field_choices()
+        subject = registry.rule_subjects.get(self.data.get("subject") or self.instance.subject)
+        self.fields["date_field"].choices = field_choices(subject)
+        self.fields["date_field"].help_text = _("更换对象后，保存一次再选该对象的时间字段")
         self.fields["offset"].help_text = _("正数为之后，负数为之前；“一段时间没有跟进”填时长")
 
 
@@ -73,9 +74,13 @@ class ActionForm(forms.Form):
 
 
 class BaseActionFormSet(forms.BaseFormSet):
+    FILLED = ("to", "title", "body", "field", "value", "address", "template")
+
     def to_actions(self):
+        """The actions filled in: the blank form at the end (its drop-downs show a default) is none."""
         return [f.to_action() for f in self.forms
-                if f.cleaned_data and not (self.can_delete and self._should_delete_form(f))]
+                if f.cleaned_data and any(f.cleaned_data.get(k) for k in self.FILLED)
+                and not (self.can_delete and self._should_delete_form(f))]
 
 
 ActionFormSet = forms.formset_factory(ActionForm, formset=BaseActionFormSet, extra=1, can_delete=True)

@@ -68,3 +68,17 @@ def test_enabling_a_broken_rule_is_refused_with_the_reason(people, client_for):
     assert "不能启用" in response.content.decode() and "stage" in response.content.decode()
     rule.refresh_from_db()
     assert not rule.is_enabled
+
+
+def test_saving_an_unchanged_rule_keeps_its_actions(people, client_for):
+    rule = Rule.objects.get(code="new_lead_2h")
+    data = {"name": rule.name, "subject": rule.subject, "trigger": rule.trigger, "date_field": rule.date_field,
+            "offset": rule.offset, "unit": rule.unit, "condition": rule.condition, "is_enabled": "on",
+            "actions-TOTAL_FORMS": str(len(rule.actions) + 1), "actions-INITIAL_FORMS": str(len(rule.actions))}
+    for n, action in enumerate(rule.actions):
+        data.update({f"actions-{n}-{k}": v for k, v in action.items()})
+    data.update({f"actions-{len(rule.actions)}-type": "todo", f"actions-{len(rule.actions)}-priority": "low"})
+    response = client_for(people.admin).post(reverse("rules:edit", args=[rule.pk]), data)
+    assert response.status_code == 302
+    saved = Rule.objects.get(pk=rule.pk)
+    assert [a["to"] for a in saved.actions] == ["owner", "owner_lead"] and saved.is_enabled
