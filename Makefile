@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/customers_list.py
 	$(BIN)/python bench/import_customers.py
 	$(BIN)/python bench/flow.py
+	$(BIN)/python bench/rules_tick.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
