@@ -9,7 +9,6 @@ from zhudai.audit.choices import Action
 from zhudai.audit.services import record, record_change
 from zhudai.core.registry import registry
 
-from .models import OrgUnit, Role, User
 
 
 def user_snapshot(user):

@@ -4,7 +4,6 @@ the right salesperson."""
 import datetime
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from zhudai.web.tests.test_browser import browser, login  # noqa: F401  (fixture and helper)
