@@ -10,7 +10,6 @@ from zhudai.audit.services import record, record_change
 from zhudai.core.registry import registry
 
 
-
 def user_snapshot(user):
     return {
         "username": user.username, "name": user.name, "phone": user.phone, "email": user.email,
