@@ -94,3 +94,22 @@ def write_results(bench, description, figures):
         RESULTS.write_text("# Benchmark results\n\nAppended by the scripts in bench/; newest last.\n")
     with RESULTS.open("a") as fh:
         fh.write("\n".join(lines) + "\n")
+
+
+def prepare(script, db, env, expected, pg_database, rebuild, build_args, what):
+    """Reuse the data in env's ZHUDAI_HOME when its built.json says `expected`; else build it afresh
+    with the script's `_build` phase (which writes built.json when it is done)."""
+    home = Path(env["ZHUDAI_HOME"])
+    marker = home / "built.json"
+    if not rebuild and marker.exists() and json.loads(marker.read_text()) == expected:
+        print(f"[{db}] reusing {what} in {home}", file=sys.stderr)
+        return env
+    marker.unlink(missing_ok=True)
+    if db == "sqlite":
+        for f in home.glob("bench.sqlite3*"):
+            f.unlink()
+    else:
+        recreate_pg_database(pg_database)
+    print(f"[{db}] building {what} …", file=sys.stderr)
+    run_phase(script, env, "_build", *build_args)
+    return env

@@ -287,21 +287,8 @@ def phase_measure(repeat, actions):
 # ---------------------------------------------------------------- orchestration -------------------
 
 def prepare(db, applications, rebuild):
-    env = env_for(db)
-    home = Path(env["ZHUDAI_HOME"])
-    marker = home / "built.json"
-    if not rebuild and marker.exists() and json.loads(marker.read_text()).get("applications") == applications:
-        print(f"[{db}] reusing {applications:,} applications in {home}", file=sys.stderr)
-        return env
-    marker.unlink(missing_ok=True)
-    if db == "sqlite":
-        for f in home.glob("bench.sqlite3*"):
-            f.unlink()
-    else:
-        benchlib.recreate_pg_database(PG_DB)
-    print(f"[{db}] building {applications:,} applications …", file=sys.stderr)
-    benchlib.run_phase(SCRIPT, env, "_build", str(applications))
-    return env
+    return benchlib.prepare(SCRIPT, db, env_for(db), {"applications": applications}, PG_DB, rebuild,
+                            [str(applications)], f"{applications:,} applications")
 
 
 def main():

@@ -115,21 +115,8 @@ def phase_measure():
 
 
 def prepare(db, rebuild):
-    env = env_for(db)
-    home = Path(env["ZHUDAI_HOME"])
-    marker = home / "built.json"
-    if not rebuild and marker.exists() and json.loads(marker.read_text()) == {"customers": CUSTOMERS, "tasks": TASKS}:
-        print(f"[{db}] reusing the data in {home}", file=sys.stderr)
-        return env
-    marker.unlink(missing_ok=True)
-    if db == "sqlite":
-        for f in home.glob("bench.sqlite3*"):
-            f.unlink()
-    else:
-        benchlib.recreate_pg_database(PG_DB)
-    print(f"[{db}] building {CUSTOMERS:,} customers and {TASKS:,} open tasks …", file=sys.stderr)
-    benchlib.run_phase(SCRIPT, env, "_build", str(CUSTOMERS), str(TASKS))
-    return env
+    return benchlib.prepare(SCRIPT, db, env_for(db), {"customers": CUSTOMERS, "tasks": TASKS}, PG_DB, rebuild,
+                            [str(CUSTOMERS), str(TASKS)], f"{CUSTOMERS:,} customers and {TASKS:,} open tasks")
 
 
 def main():
