@@ -2,6 +2,7 @@
 the right salesperson."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -49,4 +50,5 @@ def test_admin_writes_tests_and_enables_a_rule_and_the_salesperson_gets_the_todo
     sales.goto(f"{live_server.url}/todo/")
     assert "高额客户 马建军 请优先跟进" in sales.content()
     sales.click("a:has-text('高额客户 马建军 请优先跟进')")
+    sales.wait_for_url(re.compile(r"/customers/\d+/$"))
     assert "马建军" in sales.title()
