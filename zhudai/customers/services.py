@@ -16,6 +16,7 @@ from zhudai.audit.choices import Action
 from zhudai.audit.services import diff, record, record_change, record_many
 from zhudai.core import chinese
 from zhudai.core.uploads import check_upload, read_encrypted, store_encrypted
+from zhudai.engines.rules import services as rules
 from zhudai.security import masking
 from zhudai.security.fields import blind_index
 
@@ -124,6 +125,7 @@ def create_customer(actor, customer, *, tags=()):
     if tags:
         customer.tags.set(tags)
     record(Action.CREATE, customer, actor=actor, changes={k: [None, v] for k, v in snapshot(customer).items() if v not in (None, "", {})})
+    rules.emit("customer", "created", customer)
     return customer
 
 
@@ -145,7 +147,11 @@ def update_customer(actor, customer, before, *, tags=None):
     after = snapshot(customer)
     if tags is not None:
         after["tags"] = sorted(t.name for t in tags)
-    record_change(customer, before, after, actor=actor)
+    changes = record_change(customer, before, after, actor=actor)
+    if changes:
+        rules.emit("customer", "updated", customer, changed=changes)
+        if "stage" in changes:
+            rules.emit("customer", "stage_changed", customer, changed=changes)
     return customer
 
 
@@ -171,6 +177,7 @@ def assign_customers(actor, customers, owner, *, reason=""):
         Customer.objects.filter(pk=customer.pk).update(owner=owner, org_unit=owner.org_unit_id, updated_at=timezone.now())
         record(Action.ASSIGN, customer, actor=actor, changes={"owner": [old, owner.display_name]},
                extra={"reason": reason} if reason else None)
+        rules.emit("customer", "assigned", customer, changed=["owner"])
         moved += 1
     return moved
 
@@ -342,4 +349,5 @@ def set_stage(actor, customer, code, *, reason=""):
     customer.stage = stage
     record(Action.UPDATE, customer, actor=actor, changes={"stage": [old, stage.name]},
            extra={"reason": reason} if reason else None)
+    rules.emit("customer", "stage_changed", customer, changed=["stage"])
     return True

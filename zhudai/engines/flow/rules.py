@@ -21,6 +21,9 @@ class TaskRuleSubject(RuleSubject):
     def time_fields(self):
         return {"created_at": _("到达时间"), "due_at": _("办理时限")}
 
+    def events(self):
+        return {"created": _("待办到达"), "completed": _("待办处理完")}
+
     def schema(self):
         return SCHEMA
 

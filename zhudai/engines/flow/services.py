@@ -21,6 +21,8 @@ from zhudai.core.registry import registry
 from zhudai.core.uploads import check_upload, store_encrypted
 from zhudai.core.workdays import deadline
 
+from zhudai.engines.rules import services as rules
+
 from . import handlers, spec
 from .choices import (TASK_ACTIONS, Action, EndResult, InstanceStatus, NodeType, Policy, TaskKind, TaskStatus,
                       VersionStatus)
@@ -232,6 +234,7 @@ def _close(task, actor, outcome, comment):
         raise FlowError(_("该待办已被他人处理，无需重复操作。"))
     task.status, task.outcome, task.comment, task.completed_at, task.completed_by = (
         TaskStatus.DONE, outcome, comment, now, actor)
+    rules.emit("task", "completed", task)
     return now
 
 
@@ -570,6 +573,8 @@ def _activate(instance, node, subject, adapter):
                           assignee=assignment.user, candidate_role=assignment.role, created_at=now, due_at=due))
     Task.objects.bulk_create(tasks)
     _announce(tasks, instance, subject, adapter)
+    for task in tasks:
+        rules.emit("task", "created", task)
     copies = []
     for rule in node.get("cc") or []:
         assignment = handlers.resolve(rule, subject, adapter)

@@ -23,6 +23,10 @@ class RuleSubject:
         """{name: label} of date fields a yearly rule may use (a birthday)."""
         return {}
 
+    def events(self):
+        """{name: label} of the events the app emits for this model (rules.services.emit)."""
+        return {}
+
     def activity_field(self):
         """(field, fallback) whose later value says when the record last saw activity, or None."""
         return None

@@ -6,6 +6,7 @@ class Trigger(models.TextChoices):
     TIME = "time", _("相对某个时间")
     INACTIVITY = "inactivity", _("一段时间没有跟进")
     ANNUAL = "annual", _("每年的某一天（生日）")
+    EVENT = "event", _("发生某件事时")
 
 
 class Unit(models.TextChoices):

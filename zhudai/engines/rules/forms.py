@@ -25,7 +25,7 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = ["name", "subject", "trigger", "date_field", "offset", "unit", "working_time", "condition",
+        fields = ["name", "subject", "trigger", "event", "date_field", "offset", "unit", "working_time", "condition",
                   "is_enabled"]
         widgets = {"condition": forms.Textarea(attrs={"rows": 2, "placeholder": 'stage == "new" and not followed_up'}),
                    "subject": forms.Select()}
@@ -36,6 +36,10 @@ class RuleForm(forms.ModelForm):
         subject = registry.rule_subjects.get(self.data.get("subject") or self.instance.subject)
         self.fields["date_field"].choices = field_choices(subject)
         self.fields["date_field"].help_text = _("更换对象后，保存一次再选该对象的时间字段")
+        events = subject.events() if subject else {}
+        self.fields["event"] = forms.ChoiceField(label=_("事件"), required=False,
+                                                 choices=[("", "—")] + list(events.items()),
+                                                 help_text=_("“发生某件事时”：新建、修改、阶段变化、分配、审批待办到达或处理完"))
         self.fields["offset"].help_text = _("正数为之后，负数为之前；“一段时间没有跟进”填时长")
 
 

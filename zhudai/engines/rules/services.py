@@ -61,11 +61,13 @@ def validate(rule):
     fields = {Trigger.TIME: subject.time_fields(), Trigger.ANNUAL: subject.annual_fields()}.get(rule.trigger)
     if fields is not None and rule.date_field not in fields:
         problems.append(_("请选择时间字段。"))
+    if rule.trigger == Trigger.EVENT and rule.event not in subject.events():
+        problems.append(_("请选择事件（可选：%(e)s）。") % {"e": "、".join(f"{k} {v}" for k, v in subject.events().items())})
     if rule.trigger == Trigger.INACTIVITY and (subject.activity_field() is None or rule.offset <= 0):
         problems.append(_("“一段时间没有跟进”需要一个大于 0 的时长，且只适用于有跟进记录的对象。"))
     if rule.condition.strip():
         try:
-            compile_expression(rule.condition, subject.schema())
+            compile_expression(rule.condition, {**subject.schema(), "changed": "list"})
         except ValidationError as exc:
             problems.extend(exc.messages)
     if not rule.actions:
@@ -121,6 +123,10 @@ def save_rule(actor, rule):
     creating = rule.pk is None
     rule.created_by = rule.created_by or (actor if getattr(actor, "pk", None) else None)
     rule.save()
+    from django.core.cache import cache
+
+    cache.delete(EVENT_KEYS_CACHE)  # now, and again once the rule is committed
+    transaction.on_commit(lambda: cache.delete(EVENT_KEYS_CACHE))
     record(AuditAction.CREATE if creating else AuditAction.UPDATE, rule, actor=actor, object_type="rule",
            extra={"enabled": rule.is_enabled, "trigger": rule.trigger, "subject": rule.subject})
     return rule
@@ -133,7 +139,7 @@ def tick(now=None):
     """Evaluate every enabled rule for the moments since its last check; returns firings made."""
     now = now or timezone.now()
     fired = 0
-    for rule in Rule.objects.filter(is_enabled=True):
+    for rule in Rule.objects.filter(is_enabled=True).exclude(trigger=Trigger.EVENT):
         start = rule.watched_from or now
         if rule.checked_until is not None:
             start = max(start, rule.checked_until - GRACE)
@@ -157,18 +163,25 @@ def due(rule, start, end, *, limit=None, unfired=True):
     if not fresh:
         return []
     records = subject.queryset().in_bulk([pk for pk, _b in fresh])
-    expression = cached_expression(rule.condition, subject.schema()) if rule.condition.strip() else None
+    expression = _expression(rule, subject)
     found = []
     for pk, base in fresh:
         item = records.get(pk)
         if item is None:
             continue
-        if expression is None or expression.matches(values_for(subject.schema(), subject.values(item),
-                                                                used=expression.names)):
+        if _matches(expression, subject, item):
             found.append((item, base))
             if limit and len(found) >= limit:
                 break
     return found
+
+
+def _matches(expression, subject, item, extra=None):
+    if expression is None:
+        return True
+    schema = {**subject.schema(), "changed": "list"}
+    data = {**subject.values(item), **(extra or {})}
+    return expression.matches(values_for(schema, data, used=expression.names))
 
 
 def _as_datetime(value):
@@ -237,6 +250,57 @@ def fire(rule, item, base, now):
     except IntegrityError:
         return 0  # another scheduler fired this occurrence
     return 1
+
+
+def _expression(rule, subject):
+    if not rule.condition.strip():
+        return None
+    return cached_expression(rule.condition, {**subject.schema(), "changed": "list"})
+
+
+# -- events -----------------------------------------------------------------------------------------
+
+
+def emit(subject_key, event, item, *, changed=()):
+    """A domain service tells the engine something happened to `item`; event rules act after the
+    commit (never for a change that rolled back), each once for this event."""
+    at = timezone.now()
+    transaction.on_commit(lambda: _queue_event(subject_key, event, item.pk, tuple(changed), at))
+
+
+EVENT_KEYS_CACHE = "rules:event-keys"
+
+
+def _event_keys():
+    """{(subject, event)} some enabled rule listens to: most commits emit events nobody listens to."""
+    from django.core.cache import cache
+
+    keys = cache.get(EVENT_KEYS_CACHE)
+    if keys is None:
+        keys = set(Rule.objects.filter(is_enabled=True, trigger=Trigger.EVENT).values_list("subject", "event"))
+        cache.set(EVENT_KEYS_CACHE, keys, 60)
+    return keys
+
+
+def _queue_event(subject_key, event, pk, changed, at):
+    if (subject_key, event) not in _event_keys():
+        return
+    from .tasks import handle_event
+
+    handle_event(subject_key, event, pk, list(changed), at.isoformat())
+
+
+def handle_event(subject_key, event, pk, changed, at):
+    """Run the enabled event rules of (subject, event) for one record; returns firings made."""
+    subject = registry.rule_subjects[subject_key]
+    item = subject.queryset().filter(pk=pk).first()
+    if item is None:
+        return 0
+    fired = 0
+    for rule in Rule.objects.filter(is_enabled=True, trigger=Trigger.EVENT, subject=subject_key, event=event):
+        if _matches(_expression(rule, subject), subject, item, {"changed": changed}):
+            fired += fire(rule, item, at, timezone.now())
+    return fired
 
 
 # -- actions ----------------------------------------------------------------------------------------

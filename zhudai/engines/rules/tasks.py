@@ -2,7 +2,9 @@
 firings' unique key keeps two schedulers on two machines from acting twice)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+import datetime
+
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from zhudai.core.context import acting
 
@@ -14,3 +16,9 @@ from . import services
 def rules_tick():
     with acting(None, label="scheduler:rules"):
         services.tick()
+
+
+@db_task()
+def handle_event(subject_key, event, pk, changed, at):
+    with acting(None, label="rules:event"):
+        services.handle_event(subject_key, event, pk, changed, datetime.datetime.fromisoformat(at))

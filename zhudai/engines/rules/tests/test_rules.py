@@ -218,3 +218,72 @@ def test_working_time_offsets_skip_the_night(people):
     next_morning = datetime.datetime(2026, 12, 2, 10, 30, tzinfo=SHANGHAI)  # 0.5 h yesterday + 1.5 h today
     _ticks(next_morning - datetime.timedelta(minutes=1), 2)
     assert Todo.objects.filter(rule=rule, title="跟进 晚到的线索").count() == 1
+
+
+def _event_rule(admin, **fields):
+    base = {"name": "事件规则", "subject": "customer", "trigger": "event", "is_enabled": True,
+            "actions": [{"type": "todo", "to": "owner_lead", "title": "{{ name }}：{{ stage }}"}]}
+    return services.save_rule(admin, Rule(**{**base, **fields}))
+
+
+def test_an_event_rule_acts_after_the_change_commits_once_per_event(people, django_capture_on_commit_callbacks):
+    from zhudai.customers import services as customer_services
+
+    _event_rule(people.admin, event="stage_changed", condition='stage == "approving"')
+    customer = factories.customer(people.sales1, name="事件客户")
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.set_stage(people.sales1, customer, "contacted")
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.set_stage(people.sales1, customer, "approving")
+    assert list(Todo.objects.values_list("user__username", "title")) == [("lead1", "事件客户：待审批")]
+
+
+def test_a_field_changed_condition_reads_the_changed_fields(people, django_capture_on_commit_callbacks):
+    from zhudai.customers import services as customer_services
+
+    _event_rule(people.admin, event="updated", condition='"expected_amount" in changed and expected_amount >= 300000',
+                actions=[{"type": "notify", "channel": "in_app", "to": "owner_lead", "title": "{{ name }} 提高了期望金额"}])
+    customer = factories.customer(people.sales1, name="加额客户", expected_amount=100000)
+    before = customer_services.snapshot(customer)
+    customer.city = "银川"
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.update_customer(people.sales1, customer, before)
+    before = customer_services.snapshot(customer)
+    customer.expected_amount = 500000
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.update_customer(people.sales1, customer, before)
+    assert list(Message.objects.values_list("subject", flat=True)) == ["加额客户 提高了期望金额"]
+
+
+def test_a_rolled_back_change_fires_nothing(people, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from zhudai.customers import services as customer_services
+
+    _event_rule(people.admin, event="stage_changed")
+    customer = factories.customer(people.sales1)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            customer_services.set_stage(people.sales1, customer, "contacted")
+            raise RuntimeError
+    assert not Todo.objects.exists()
+
+
+def test_a_task_event_rule(people, django_capture_on_commit_callbacks):
+    from zhudai.engines.flow.tests.helpers import act, submitted
+
+    services.save_rule(people.admin, Rule(
+        name="预审完成抄送主管", subject="task", trigger="event", event="completed", is_enabled=True,
+        condition='node_id == "prescreen"',
+        actions=[{"type": "notify", "channel": "in_app", "to": "user:lead1", "title": "预审完成：{{ record }}"}]))
+    with django_capture_on_commit_callbacks(execute=True):
+        application = submitted(people.sales1)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(people.sales1, application)
+    assert list(Message.objects.filter(user=people.lead1, subject__startswith="预审完成").values_list(
+        "subject", flat=True)) == [f"预审完成：{application.number} 张三 3万"]
+
+
+def test_an_event_rule_needs_an_event(people):
+    with pytest.raises(ValidationError, match="请选择事件"):
+        _event_rule(people.admin, event="")
