@@ -251,6 +251,11 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = int(env("IMPORT_MAX_UNCOMPRESSED_MB", "2000")) *
 IMPORT_HELPER_PROCESS = env_bool("IMPORT_HELPER_PROCESS", not TESTING)
 IMPORT_HELPER_MIN_ROWS = int(env("IMPORT_HELPER_MIN_ROWS", "20000"))
 ATTACHMENT_MAX_BYTES = int(env("ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+# The lead pool (公海): claims per salesperson and day; days without follow-up before a new lead goes back.
+LEAD_POOL_DAILY_LIMIT = int(env("LEAD_POOL_DAILY_LIMIT", "20"))
+LEAD_POOL_TAKE_BACK_DAYS = int(env("LEAD_POOL_TAKE_BACK_DAYS", "15"))
+# The public lead form: submissions per address and hour.
+LEAD_FORM_RATE_PER_HOUR = int(env("LEAD_FORM_RATE_PER_HOUR", "5"))
 # Working hours for process time limits counted in working hours (with the Chinese holiday calendar).
 WORK_DAY_START = datetime.time.fromisoformat(env("WORK_DAY_START", "09:00"))
 WORK_DAY_END = datetime.time.fromisoformat(env("WORK_DAY_END", "18:00"))

@@ -273,3 +273,43 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class AssignmentRule(models.Model):
+    """Who gets a new lead: the first active rule that matches (by channel and region) picks a member
+    of its team, in turn (round robin) or the one with the fewest open leads."""
+
+    class Strategy(models.TextChoices):
+        ROUND_ROBIN = "round_robin", _("轮流分配")
+        LEAST_LOADED = "least_loaded", _("分给在跟线索最少的人")
+
+    name = models.CharField(_("名称"), max_length=60)
+    order = models.PositiveIntegerField(_("顺序"), default=0, help_text=_("按顺序匹配，第一条匹配的规则生效"))
+    channel = models.ForeignKey(Channel, verbose_name=_("客户来源"), null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", help_text=_("留空表示任何来源"))
+    region = models.CharField(_("地区"), max_length=40, blank=True,
+                              help_text=_("城市或籍贯包含的文字，如“吴忠”；或身份证前几位，如“6403”。留空表示任何地区"))
+    team = models.ForeignKey("accounts.OrgUnit", verbose_name=_("分给哪个团队"), on_delete=models.CASCADE,
+                             related_name="+")
+    strategy = models.CharField(_("分配方式"), max_length=20, choices=Strategy.choices, default=Strategy.ROUND_ROBIN)
+    last_assigned = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = verbose_name_plural = _("线索分配规则")
+
+    def __str__(self):
+        return self.name
+
+
+class PoolClaim(models.Model):
+    """One customer taken from the lead pool (公海): counts toward the daily limit."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-claimed_at"], name="pool_claim_user")]

@@ -109,10 +109,11 @@ def _sync_unit(customer):
 
 
 @transaction.atomic
-def create_customer(actor, customer, *, tags=()):
-    """Save a new customer built by a form, importer or API; owner defaults to the actor."""
+def create_customer(actor, customer, *, tags=(), unowned=False):
+    """Save a new customer built by a form, importer or API; owner defaults to the actor unless the
+    lead is meant for the pool (`unowned`)."""
     apply_identity(customer)
-    if customer.owner_id is None and actor is not None and actor.pk:
+    if customer.owner_id is None and actor is not None and actor.pk and not unowned:
         customer.owner = actor
     _check_assignee(customer.owner)
     _sync_unit(customer)

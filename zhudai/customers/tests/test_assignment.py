@@ -1,0 +1,102 @@
+"""Lead assignment by rule, the lead pool (公海), and leads that are already customers."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from zhudai.accounts.models import User
+from zhudai.audit.models import AuditEvent
+from zhudai.customers import assignment
+from zhudai.customers.models import AssignmentRule, Channel, Customer
+from zhudai.notify.models import Message
+from zhudai.testing import factories
+
+
+def _lead(**fields):
+    fields.setdefault("name", "线索")
+    fields.setdefault("mobile", factories.mobile())
+    return Customer(**fields)
+
+
+def _team(people, units, n=4):
+    """Team 1 with `n` active salespeople besides sales1 and sales2, one deactivated and one paused."""
+    extra = [User.objects.create(username=f"t1_{i}", role=people.sales1.role, org_unit=units.team1) for i in range(n)]
+    User.objects.create(username="gone", role=people.sales1.role, org_unit=units.team1, is_active=False)
+    User.objects.create(username="onleave", role=people.sales1.role, org_unit=units.team1, is_paused=True)
+    return [people.sales1, people.sales2, *extra]
+
+
+def test_round_robin_spreads_a_thousand_leads_within_one_and_never_to_the_absent(people, units):
+    team = _team(people, units)
+    AssignmentRule.objects.create(name="银川轮流", team=units.team1, strategy="round_robin")
+    for _ in range(1000):
+        assignment.take_lead(people.admin, _lead())
+    counts = {u.username: Customer.objects.filter(owner=u).count() for u in team}
+    assert max(counts.values()) - min(counts.values()) <= 1 and sum(counts.values()) == 1000
+    assert not Customer.objects.filter(owner__username__in=["gone", "onleave", "lead1"]).exists()
+
+
+def test_least_loaded_evens_out_a_team(people, units):
+    team = _team(people, units, n=2)
+    for _ in range(30):
+        factories.customer(people.sales1)  # sales1 already has 30 open leads
+    AssignmentRule.objects.create(name="最少", team=units.team1, strategy="least_loaded")
+    for _ in range(1000):
+        assignment.take_lead(people.admin, _lead())
+    counts = {u.username: Customer.objects.filter(owner=u).count() for u in team}
+    assert max(counts.values()) - min(counts.values()) <= 1
+    assert counts["sales1"] >= 30
+
+
+def test_rules_match_by_channel_and_region_in_order(people, units):
+    douyin = Channel.objects.get(name="抖音")
+    AssignmentRule.objects.create(name="抖音给吴忠", order=1, channel=douyin, team=units.team2)
+    AssignmentRule.objects.create(name="吴忠身份证", order=2, region="6403", team=units.team2)
+    AssignmentRule.objects.create(name="其他给银川", order=3, team=units.team1)
+    from_douyin, _ = assignment.take_lead(people.admin, _lead(channel=douyin))
+    from_wuzhong, _ = assignment.take_lead(people.admin, _lead(id_number=factories.id_number(region="640302")))
+    other, _ = assignment.take_lead(people.admin, _lead())
+    assert from_douyin.owner.org_unit == units.team2 and from_wuzhong.owner.org_unit == units.team2
+    assert other.owner.org_unit == units.team1
+
+
+def test_no_matching_rule_sends_the_lead_to_the_pool(people):
+    lead, created = assignment.take_lead(people.front_desk if "front_desk" in people else people.admin, _lead())
+    assert created and lead.owner is None
+    assert AuditEvent.objects.filter(subject=f"customer:{lead.pk}", action="assign").exists()
+
+
+def test_a_lead_that_is_already_a_customer_is_not_duplicated_and_its_owner_hears_of_it(people):
+    existing = factories.customer(people.sales3, name="老客户", mobile="13951100888")
+    found, created = assignment.take_lead(people.admin, _lead(name="又来了", mobile="139 5110 0888"))
+    assert (found.pk, created) == (existing.pk, False)
+    assert Customer.objects.count() == 1
+    assert Message.objects.filter(user=people.sales3, subject="老客户再次咨询：老客户").exists()
+
+
+def test_claiming_from_the_pool_up_to_the_daily_limit(people, settings):
+    settings.LEAD_POOL_DAILY_LIMIT = 3
+    leads = [assignment.take_lead(people.admin, _lead(name=f"公海{i}"))[0] for i in range(5)]
+    assert assignment.claim(people.sales1, [c.pk for c in leads]) == 3
+    assert Customer.objects.filter(owner=people.sales1).count() == 3
+    with pytest.raises(ValidationError, match="每日上限"):
+        assignment.claim(people.sales1, [c.pk for c in leads])
+    assert assignment.claim(people.sales2, [c.pk for c in leads]) == 2  # the two left
+    event = AuditEvent.objects.filter(object_id=str(leads[0].pk), action="assign").order_by("-id").first()
+    assert event.extra.get("pool") == "claim"
+
+
+def test_release_and_take_back_are_audited_on_the_customer(people, settings):
+    settings.LEAD_POOL_TAKE_BACK_DAYS = 10
+    mine = factories.customer(people.sales1, name="放弃")
+    assert assignment.release(people.sales1, [mine], reason="客户无意向") == 1
+    stale = factories.customer(people.sales2, name="久未跟进")
+    Customer.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(days=11))
+    fresh = factories.customer(people.sales2, name="刚登记")
+    assert assignment.take_back() == 1
+    assert set(assignment.pool().values_list("name", flat=True)) == {"放弃", "久未跟进"}
+    assert Customer.objects.get(pk=fresh.pk).owner == people.sales2
+    history = AuditEvent.objects.filter(subject=f"customer:{stale.pk}", action="assign").first()
+    assert history.extra["pool"] == "take_back" and history.changes["owner"] == ["陈业务", "公海"]
