@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from zhudai.accounts.views import LoginView
+from zhudai.customers import lead_views
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
@@ -10,6 +11,9 @@ urlpatterns = [
     path("", include("zhudai.accounts.urls")),
     path("", include("zhudai.io.urls")),
     path("customers/", include("zhudai.customers.urls")),
+    path("lead/", lead_views.public_lead, name="public_lead"),
+    path("settings/assignment/", lead_views.assignment_rules, name="assignment"),
+    path("settings/assignment/<int:pk>/", lead_views.assignment_rules, name="assignment_edit"),
     path("", include("zhudai.loans.urls")),
     path("", include("zhudai.engines.flow.urls")),
     path("", include("zhudai.notify.urls")),

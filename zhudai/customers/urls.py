@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import lead_views, views
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("bulk/", views.bulk_action, name="bulk"),
+    path("pool/", lead_views.pool, name="pool"),
+    path("pool/claim/", lead_views.pool_claim, name="pool_claim"),
+    path("<int:pk>/release/", lead_views.pool_release, name="release"),
     path("check-duplicate/", views.check_duplicate, name="check_duplicate"),
     path("filters/save/", views.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),

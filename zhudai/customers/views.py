@@ -151,12 +151,20 @@ def customer_create(request):
     form = CustomerForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.create_customer(request.user, form.save(commit=False),
-                                                tags=form.cleaned_data.get("tags") or ())
+            lead = form.save(commit=False)
+            if request.user.has_perm("customer.change") or lead.owner_id:
+                customer = services.create_customer(request.user, lead, tags=form.cleaned_data.get("tags") or ())
+            else:
+                # The front desk enters leads for others: the assignment rules (or the pool) decide whose.
+                from .assignment import take_lead
+
+                customer, _created = take_lead(request.user, lead, tags=form.cleaned_data.get("tags") or ())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("客户“%(n)s”已创建。") % {"n": customer.name})
+            if not queries.visible_customers(request.user).filter(pk=customer.pk).exists():
+                return redirect("customers:list")  # assigned to a colleague: outside the front desk's scope
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/form.html", {"form": form, "creating": True})
 

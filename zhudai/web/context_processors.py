@@ -21,6 +21,7 @@ NAV = [
     # label, url name, permission (None: every logged-in user)
     (gettext_lazy("工作台"), "web:home", None),
     (gettext_lazy("客户"), "customers:list", "customer.view"),
+    (gettext_lazy("公海"), "customers:pool", "customer.add"),
     (gettext_lazy("贷款申请"), "loans:list", "loan.view"),
     (gettext_lazy("待办"), "flow:todo", None),
 ]
@@ -30,6 +31,7 @@ SETTINGS_NAV = [
     (gettext_lazy("组织架构"), "accounts:units", "user.manage"),
     (gettext_lazy("角色与权限"), "accounts:roles", "user.manage"),
     (gettext_lazy("离职交接"), "accounts:handover", "user.handover"),
+    (gettext_lazy("线索分配"), "assignment", "user.manage"),
     (gettext_lazy("自定义字段"), "fields:list", "settings.fields"),
     (gettext_lazy("审批流程"), "flow:definitions", "flow.manage"),
     (gettext_lazy("提醒规则"), "rules:list", "rules.manage"),

@@ -100,3 +100,54 @@ def test_release_and_take_back_are_audited_on_the_customer(people, settings):
     assert Customer.objects.get(pk=fresh.pk).owner == people.sales2
     history = AuditEvent.objects.filter(subject=f"customer:{stale.pk}", action="assign").first()
     assert history.extra["pool"] == "take_back" and history.changes["owner"] == ["陈业务", "公海"]
+
+
+def test_the_public_lead_form_tags_the_channel_assigns_and_limits_the_rate(people, units, client, settings):
+    settings.LEAD_FORM_RATE_PER_HOUR = 2
+    AssignmentRule.objects.create(name="抖音", channel=Channel.objects.get(name="抖音"), team=units.team2)
+    page = client.get("/lead/?channel=抖音")
+    assert page.status_code == 200 and "贷款咨询" in page.content.decode()
+    response = client.post("/lead/?channel=抖音", {"name": "网上留资", "mobile": "139 5110 7001", "expected_amount": "8万"})
+    assert "已收到" in response.content.decode()
+    lead = Customer.objects.get(name="网上留资")
+    assert (lead.channel.name, lead.owner, lead.expected_amount) == ("抖音", people.sales3, 80000)
+    assert "手机号" in client.post("/lead/", {"name": "x", "mobile": "123"}).content.decode()
+    client.post("/lead/", {"name": "第二", "mobile": "13951107002"})
+    refused = client.post("/lead/", {"name": "第三", "mobile": "13951107003"}).content.decode()
+    assert "太频繁" in refused and not Customer.objects.filter(name="第三").exists()
+
+
+def test_bots_filling_the_hidden_field_create_nothing(db, client):
+    response = client.post("/lead/", {"name": "bot", "mobile": "13951107009", "website": "http://spam"})
+    assert "已收到" in response.content.decode() and not Customer.objects.filter(name="bot").exists()
+
+
+def test_the_front_desk_enters_a_lead_and_the_rules_give_it_to_a_salesperson(people, units, client_for):
+    from zhudai.accounts.models import Role
+
+    desk = User.objects.create(username="desk", role=Role.objects.get(code="front_desk"), org_unit=units.company)
+    AssignmentRule.objects.create(name="全部给银川", team=units.team1)
+    response = client_for(desk).post("/customers/new/", {"name": "前台录入", "mobile": "13951107011"})
+    lead = Customer.objects.get(name="前台录入")
+    assert lead.owner in (people.sales1, people.sales2) and response.status_code == 302
+
+
+def test_the_pool_page_lists_and_claims(people, client_for):
+    lead, _ = assignment.take_lead(people.admin, _lead(name="公海客户", mobile="13951107021"))
+    client = client_for(people.sales1)
+    page = client.get("/customers/pool/").content.decode()
+    assert "公海客户" in page and "139****7021" in page and "13951107021" not in page
+    client.post("/customers/pool/claim/", {"ids": [lead.pk]})
+    assert Customer.objects.get(pk=lead.pk).owner == people.sales1
+    client.post(f"/customers/{lead.pk}/release/")
+    assert Customer.objects.get(pk=lead.pk).owner is None
+    assert client_for(people.sales3).post(f"/customers/{lead.pk}/release/").status_code == 404
+
+
+def test_assignment_rules_are_managed_by_administrators(people, units, client_for):
+    admin = client_for(people.admin)
+    admin.post("/settings/assignment/", {"name": "吴忠地区", "order": 1, "region": "吴忠", "team": units.team2.pk,
+                                         "strategy": "least_loaded", "is_active": "on"})
+    page = admin.get("/settings/assignment/").content.decode()
+    assert "吴忠地区" in page and "赵业务" in page
+    assert client_for(people.sales1).get("/settings/assignment/").status_code == 403

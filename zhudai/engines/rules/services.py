@@ -143,9 +143,12 @@ def tick(now=None):
         start = rule.watched_from or now
         if rule.checked_until is not None:
             start = max(start, rule.checked_until - GRACE)
-        for record_, base in due(rule, start, now):
-            fired += fire(rule, record_, base, now)
-        Rule.objects.filter(pk=rule.pk).update(checked_until=now)
+        # One transaction per rule and tick (a savepoint per firing): a crash undoes the rule's whole
+        # tick, which the next tick then redoes, since `checked_until` moved with it.
+        with transaction.atomic():
+            for record_, base in due(rule, start, now):
+                fired += fire(rule, record_, base, now)
+            Rule.objects.filter(pk=rule.pk).update(checked_until=now)
     return fired
 
 
@@ -243,10 +246,10 @@ def fire(rule, item, base, now):
     """Fire once for (rule, record, base); 0 when this occurrence was fired before."""
     try:
         with transaction.atomic():
-            firing = Firing.objects.create(rule=rule, subject_id=item.pk, base_at=base, fired_at=now)
+            # The actions first, then the firing with what they did: if another scheduler's firing
+            # is already there, the unique key refuses this one and the savepoint undoes the actions.
             detail, ok = run_actions(rule, item, now)
-            firing.detail, firing.ok = detail, ok
-            firing.save(update_fields=["detail", "ok"])
+            Firing.objects.create(rule=rule, subject_id=item.pk, base_at=base, fired_at=now, detail=detail, ok=ok)
     except IntegrityError:
         return 0  # another scheduler fired this occurrence
     return 1
