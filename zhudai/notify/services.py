@@ -43,15 +43,26 @@ def queue(channel, body, *, user=None, address="", address_label="", subject="",
         message.customer_facing, message.customer_id = True, customer.pk
         if getattr(customer, "sms_opt_out", False) and channel == Channel.SMS:
             message.status, message.last_error = Status.CANCELLED, _("客户已退订短信")
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        if dedupe_key and Message.objects.filter(dedupe_key=dedupe_key).exists():
-            return None  # this occurrence was queued already: never a second SMS
-        raise
-    transaction.on_commit(_nudge)
+    if dedupe_key is None:
+        message.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint only where a duplicate key can be refused
+                message.save()
+        except IntegrityError:
+            if Message.objects.filter(dedupe_key=dedupe_key).exists():
+                return None  # this occurrence was queued already: never a second SMS
+            raise
+    _nudge_on_commit()
     return message
+
+
+def _nudge_on_commit():
+    """One nudge per transaction, however many messages it queued (a rule's tick may queue thousands)."""
+    from django.db import connection
+
+    if not any(entry[1] is _nudge for entry in connection.run_on_commit):
+        transaction.on_commit(_nudge)
 
 
 def notify_user(user, title, body="", *, url="", related="", dedupe_key=None):
@@ -129,7 +140,7 @@ def retry(actor, message):
     Message.objects.filter(pk=message.pk).update(status=Status.PENDING, next_attempt_at=timezone.now(),
                                                  permanent_error=False, attempts=0)
     record(Action.UPDATE, message, actor=actor, object_type="message", extra={"retry": True})
-    transaction.on_commit(_nudge)
+    _nudge_on_commit()
     return True
 
 
