@@ -113,3 +113,15 @@ def create_demo_customers(users, count=2000, seed=20261122):
     Through.objects.bulk_create(tag_links, batch_size=500)
     Customer.objects.bulk_update([c for c in customers if c.last_follow_up_at], ["last_follow_up_at"], batch_size=500)
     return len(customers)
+
+
+def create_demo_leads(users, units):
+    """A dozen new leads waiting in the pool (公海), and one assignment rule for the public form."""
+    from .models import AssignmentRule
+
+    new = Stage.objects.get(code="new")
+    pool = list(Customer.objects.filter(stage=new, last_follow_up_at__isnull=True).order_by("-created_at")
+                .values_list("pk", flat=True)[:12])
+    Customer.objects.filter(pk__in=pool).update(owner=None)
+    AssignmentRule.objects.get_or_create(name="银川一组轮流", defaults={"team": units["team1"], "order": 10})
+    return len(pool)

@@ -83,8 +83,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"assets": _assets()}
     path = request.path
-    main = tuple((n, _active(_url(name), path)) for n, (_l, name, perm) in enumerate(NAV)
-                 if perm is None or user.has_perm(perm))
+    shown = [(n, _url(name)) for n, (_l, name, perm) in enumerate(NAV) if perm is None or user.has_perm(perm)]
+    # The longest matching address is the active one (/customers/pool/ is 公海, not 客户 as well).
+    best = max((url for _n, url in shown if _active(url, path)), key=len, default=None)
+    main = tuple((n, url == best) for n, url in shown)
     settings = tuple((n, path.startswith(_url(name))) for n, (_l, name, perm) in enumerate(SETTINGS_NAV)
                      if user.has_perm(perm))
     return {

@@ -7,6 +7,7 @@ from zhudai.audit.services import record
 from zhudai.core.context import acting
 from zhudai.customers.demo import create_demo_customers
 from zhudai.customers.models import Customer
+from zhudai.customers.demo import create_demo_leads
 from zhudai.loans.demo import create_demo_applications
 
 
@@ -22,9 +23,10 @@ class Command(BaseCommand):
             self.stdout.write("数据库中已有数据，未生成演示数据。")
         else:
             with acting(None, label="cli:demo"):
-                users, _units = create_demo_firm()
+                users, units = create_demo_firm()
                 created = create_demo_customers(users, count=customers)
                 applications = create_demo_applications(users)
+                create_demo_leads(users, units)
                 record(Action.CREATE, object_type="system", object_repr="演示数据",
                        extra={"customers": created, "applications": applications})
             self.stdout.write(self.style.SUCCESS(f"已生成演示数据：{created} 位客户，{applications} 笔贷款申请。"))
