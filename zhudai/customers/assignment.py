@@ -133,7 +133,7 @@ def claim(user, customer_ids):
     if left <= 0:
         raise ValidationError(_("今天已领取 %(n)d 位，达到每日上限。") % {"n": settings.LEAD_POOL_DAILY_LIMIT})
     taken = []
-    for customer in pool().select_for_update().filter(pk__in=customer_ids)[:left]:
+    for customer in pool().filter(pk__in=customer_ids).order_by("id")[:left]:
         # Compare-and-set: a colleague who claimed the same lead a moment earlier keeps it.
         if Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(
                 owner=user, org_unit=user.org_unit_id, updated_at=timezone.now()):
