@@ -96,6 +96,23 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         self.check_object_permissions(self.request, customer)
         return customer
 
+    def create(self, request, *args, **kwargs):
+        """Callers that take leads for others (the front desk, a website's backend: customer.add without
+        customer.change) go through the assignment rules; a lead that is already a customer is not
+        duplicated, its owner is told, and the caller learns only that it exists."""
+        user = request.user
+        if not user.has_perm("customer.add") or user.has_perm("customer.change"):
+            return super().create(request, *args, **kwargs)
+        from .assignment import take_lead
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer, created = take_lead(user, Customer(**serializer.validated_data))
+        if not created:
+            return Response({"detail": "该客户已存在，已通知其业务员。", "created": False}, status=200)
+        return Response({"id": customer.pk, "created": True, "assigned": customer.owner_id is not None,
+                         "detail": "已按分配规则分配。" if customer.owner_id else "已进入公海。"}, status=201)
+
     def perform_create(self, serializer):
         if not self.request.user.has_perm("customer.add"):
             raise PermissionDenied("您没有新建客户的权限。")

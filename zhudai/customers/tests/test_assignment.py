@@ -154,3 +154,18 @@ def test_assignment_rules_are_managed_by_administrators(people, units, client_fo
     page = admin.get("/settings/assignment/").content.decode()
     assert "吴忠地区" in page and "赵业务" in page
     assert client_for(people.sales1).get("/settings/assignment/").status_code == 403
+
+
+def test_an_intake_token_posts_leads_through_the_rules(people, units):
+    from zhudai.accounts.models import Role
+    from zhudai.customers.tests.test_api import api
+
+    desk = User.objects.create(username="website", role=Role.objects.get(code="front_desk"), org_unit=units.company)
+    AssignmentRule.objects.create(name="全部给吴忠", team=units.team2)
+    client = api(desk)
+    created = client.post("/api/v1/customers/", {"name": "官网留资", "mobile": "13951107031"}, format="json")
+    assert created.status_code == 201 and created.json()["assigned"] is True
+    assert Customer.objects.get(name="官网留资").owner == people.sales3
+    again = client.post("/api/v1/customers/", {"name": "换个名字", "mobile": "13951107031"}, format="json")
+    assert again.status_code == 200 and again.json()["created"] is False and "官网留资" not in again.content.decode()
+    assert Message.objects.filter(user=people.sales3, subject="老客户再次咨询：官网留资").exists()
