@@ -106,6 +106,20 @@ def deliver_due(now=None, limit=200):
     return sent
 
 
+def deliver_all(now=None, limit=200, rounds=50):
+    """Deliver due messages batch after batch until none is left (or `rounds` batches): a tick that
+    queued thousands of reminders does not wait for the next minutes' ticks."""
+    total = 0
+    for _round in range(rounds):
+        due_before = Message.objects.filter(status=Status.PENDING, next_attempt_at__lte=now or timezone.now()).count()
+        if not due_before:
+            break
+        total += deliver_due(now, limit)
+        if due_before <= limit:
+            break
+    return total
+
+
 def deliver(message, now):
     """Hand one claimed message to its transport and record the attempt; 1 if it went out."""
     if message.customer_facing and message.channel == Channel.SMS:

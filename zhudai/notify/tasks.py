@@ -11,7 +11,7 @@ from . import services
 @db_task()
 def deliver_pending():
     with acting(None, label="job:notify"):
-        services.deliver_due()
+        services.deliver_all()
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -19,4 +19,4 @@ def deliver_pending():
 def deliver_tick():
     """Catches what the nudges missed: retries that came due, deferred SMS, a worker restart."""
     with acting(None, label="scheduler:notify"):
-        services.deliver_due()
+        services.deliver_all()

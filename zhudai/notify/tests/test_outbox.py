@@ -145,3 +145,10 @@ def test_a_new_task_rings_its_assignees_bell(people):
     titles = list(Notification.objects.filter(user=people.lead1).values_list("title", "body"))
     assert titles == [("新待办：资质预审", f"{application.number} {application.customer.name} 3万（刘业务转交给您）")]
     assert Notification.objects.filter(user=people.sales1, title="新待办：资质预审").exists()
+
+
+def test_a_burst_of_messages_is_delivered_in_one_go(people):
+    for n in range(450):
+        Message.objects.create(channel=Channel.IN_APP, user=people.sales1, subject=f"提醒 {n}", body="x")
+    assert services.deliver_all() == 450
+    assert Notification.objects.filter(user=people.sales1).count() == 450
