@@ -172,6 +172,19 @@ def parse_money(value):
     return amount.quantize(Decimal("0.01"))
 
 
+def lunar_month_day(day):
+    """The lunar (农历) month and day of a solar date as MMDD (a leap month counts as its month)."""
+    if day is None:
+        return None
+    from lunardate import LunarDate
+
+    try:
+        lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+    except ValueError:  # outside the years the table knows (1900-2099)
+        return None
+    return lunar.month * 100 + lunar.day
+
+
 def wan(amount):
     """An amount in 万 as brokers say it: 40000 → "4万", 125000 → "12.5万", 8000 → "0.8万"."""
     if amount is None:

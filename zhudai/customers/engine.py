@@ -38,6 +38,9 @@ class CustomerRuleSubject(RuleSubject):
     def annual_fields(self):
         return {"birth_date": _("生日")}
 
+    def lunar_fields(self, field):
+        return ("lunar_birthday", "lunar_birth_md") if field == "birth_date" else None
+
     def activity_field(self):
         return ("last_follow_up_at", "created_at")
 

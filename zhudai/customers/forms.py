@@ -17,7 +17,8 @@ from .models import Channel, Customer, FollowUp, RelatedPerson, Stage, Tag
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 SECTIONS = [
-    (_("身份信息"), ["name", "id_number", "marital_status", "registered_address", "current_address", "city"]),
+    (_("身份信息"), ["name", "id_number", "lunar_birthday", "marital_status", "registered_address", "current_address",
+                   "city"]),
     (_("联系与工作"), ["mobile", "backup_phone", "wechat", "occupation", "employer", "employer_address",
                     "monthly_income"]),
     (_("征信与资产"), ["credit_rating", "total_debt", "debts", "house", "vehicles", "bank_name", "bank_card"]),
@@ -54,6 +55,8 @@ class CustomerForm(CustomFieldFormMixin, forms.ModelForm):
         label=_("标签"), queryset=Tag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     sms_opt_out = forms.BooleanField(label=_("拒收短信"), required=False, help_text=_("客户要求不再接收通知短信"))
+    lunar_birthday = forms.BooleanField(label=_("按农历过生日"), required=False,
+                                        help_text=_("生日提醒按农历日期（由身份证上的出生日期换算）"))
     confirm_duplicate = forms.BooleanField(
         label=_("我已确认不是同一个人，仍然保存"), required=False, widget=forms.CheckboxInput
     )

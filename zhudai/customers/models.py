@@ -77,6 +77,10 @@ class Customer(EncryptedModelMixin, models.Model):
     id_number_bidx = BlindIndexField(unique=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    # Many older customers keep the lunar (农历) birthday; its month and day (MMDD) are derived on save
+    # so that the birthday reminder finds them with one indexed lookup. Nullable: ADD COLUMN, no rebuild.
+    lunar_birthday = models.BooleanField(_("按农历过生日"), null=True, blank=True)
+    lunar_birth_md = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     native_region = models.CharField(_("籍贯"), max_length=60, blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=20, choices=MaritalStatus.choices, blank=True)
     registered_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
@@ -150,6 +154,9 @@ class Customer(EncryptedModelMixin, models.Model):
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
             # "No follow-up for 3 days": the rules tick reads one range of it per minute.
             models.Index(fields=["last_follow_up_at"], name="customer_last_follow_up"),
+            # Lunar birthdays: a few customers; partial, so imports of everyone else do not maintain it.
+            models.Index(fields=["lunar_birth_md"], name="customer_lunar_birthday",
+                         condition=models.Q(lunar_birth_md__isnull=False)),
             # Name-prefix search inside a data scope.
             models.Index(fields=["owner", "name"], name="customer_owner_name"),
             models.Index(fields=["org_unit", "name"], name="customer_unit_name"),
@@ -163,9 +170,12 @@ class Customer(EncryptedModelMixin, models.Model):
 
     def save(self, *args, **kwargs):
         self.name_initials = chinese.pinyin_initials(self.name)
+        self.lunar_birth_md = chinese.lunar_month_day(self.birth_date) if self.lunar_birthday else None
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = set(update_fields) | {"name_initials"}
+        if update_fields is not None and {"birth_date", "lunar_birthday"} & set(update_fields):
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"lunar_birth_md"}
         super().save(*args, **kwargs)
 
     @property

@@ -27,7 +27,8 @@ AUDITED_FIELDS = [
     "current_address", "city", "mobile", "backup_phone", "wechat", "occupation", "employer",
     "employer_address", "monthly_income", "credit_rating", "debts", "total_debt", "house", "vehicles",
     "bank_name", "bank_card", "loan_type", "expected_amount", "term_months", "purpose", "rate_min",
-    "rate_max", "channel", "owner", "stage", "next_follow_up_at", "note", "sms_opt_out", "custom_fields",
+    "rate_max", "channel", "owner", "stage", "next_follow_up_at", "note", "sms_opt_out", "lunar_birthday",
+    "custom_fields",
 ]
 SENSITIVE = {"id_number": "id_number", "mobile": "phone", "backup_phone": "phone", "bank_card": "bank_card"}
 

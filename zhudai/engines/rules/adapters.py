@@ -27,6 +27,10 @@ class RuleSubject:
         """{name: label} of the events the app emits for this model (rules.services.emit)."""
         return {}
 
+    def lunar_fields(self, field):
+        """(flag field, MMDD field) when records may keep the yearly date `field` in the lunar calendar."""
+        return None
+
     def activity_field(self):
         """(field, fallback) whose later value says when the record last saw activity, or None."""
         return None

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zhudai.audit.choices import Action as AuditAction
 from zhudai.audit.services import record
+from zhudai.core.chinese import lunar_month_day
 from zhudai.core.expressions import cached_expression, compile_expression, values_for
 from zhudai.core.registry import registry
 from zhudai.core.workdays import add_working_hours
@@ -238,8 +239,15 @@ def _annual(rule, subject, qs, low, high):
         # The day's date in every year, as an IN list: a month/day extraction runs a Python function per
         # row on SQLite (1,000,000 rows: seconds); plain dates are compared by the database itself.
         dates = [_same_day(year, day) for year in range(1900, day.year + 1)]
-        for pk in qs.filter(**{f"{rule.date_field}__in": [d for d in dates if d]}).values_list("pk", flat=True):
-            found.append((pk, day))
+        solar = qs.filter(**{f"{rule.date_field}__in": [d for d in dates if d]})
+        lunar = subject.lunar_fields(rule.date_field)
+        if lunar:
+            # Who keeps the lunar birthday has it today when today's lunar month and day are theirs.
+            flag, month_day = lunar
+            solar = solar.exclude(**{flag: True})
+            found.extend((pk, day) for pk in qs.filter(**{flag: True, month_day: lunar_month_day(day)})
+                         .values_list("pk", flat=True))
+        found.extend((pk, day) for pk in solar.values_list("pk", flat=True))
         day += datetime.timedelta(days=1)
     return found
 

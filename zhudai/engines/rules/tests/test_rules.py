@@ -287,3 +287,18 @@ def test_a_task_event_rule(people, django_capture_on_commit_callbacks):
 def test_an_event_rule_needs_an_event(people):
     with pytest.raises(ValidationError, match="请选择事件"):
         _event_rule(people.admin, event="")
+
+
+def test_a_customer_who_keeps_the_lunar_birthday_is_reminded_on_its_day(people, rules):
+    # Born 1980-12-03 = lunar 10-26; in 2026 lunar 10-26 falls on 4 December.
+    with at(T0):
+        factories.customer(people.sales1, name="农历客户", lunar_birthday=True,
+                           id_number=factories.id_number(birth=datetime.date(1980, 12, 3)))
+        factories.customer(people.sales1, name="公历客户", id_number=factories.id_number(birth=datetime.date(1975, 12, 3)))
+    assert Customer.objects.get(name="农历客户").lunar_birth_md == 1026
+    _ticks(datetime.datetime(2026, 12, 2, 0, 0, tzinfo=SHANGHAI) - datetime.timedelta(minutes=1), 2)
+    birthday = rules["birthday_tomorrow"]
+    assert list(Todo.objects.filter(rule=birthday).values_list("title", flat=True)) == ["明天是 公历客户 的生日"]
+    _ticks(datetime.datetime(2026, 12, 3, 0, 0, tzinfo=SHANGHAI) - datetime.timedelta(minutes=1), 2)
+    assert sorted(Todo.objects.filter(rule=birthday).values_list("title", flat=True)) == [
+        "明天是 公历客户 的生日", "明天是 农历客户 的生日"]
