@@ -225,7 +225,10 @@ def _applications(people, customers, count, started):
 
 def phase_measure(repeat, actions):
     benchlib.django_setup()
+    from django.core.management import call_command
     from django.db import connection
+
+    call_command("migrate", verbosity=0)  # reused data, today's schema
     from django.test import Client
 
     from zhudai.accounts.models import User
