@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhudai.core import chinese
 from zhudai.core.context import acting
+from zhudai.core.errors import error_text
 from zhudai.core.paging import CappedPaginator
 from zhudai.engines.forms.types import MoneyField
 
@@ -37,7 +38,7 @@ def pool_claim(request):
     try:
         taken = assignment.claim(request.user, ids)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         if taken:
             messages.success(request, _("已领取 %(n)d 位客户。") % {"n": taken})

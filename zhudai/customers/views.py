@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhudai.core.errors import error_text
 from zhudai.core.paging import CappedPaginator
 from zhudai.core.uploads import file_response
 
@@ -20,12 +21,6 @@ from .forms import AssignForm, AttachmentForm, CustomerForm, FollowUpForm, Merge
 from .models import Customer, RelatedPerson, SavedFilter, Tag
 
 PAGE_SIZES = (20, 50, 100)
-
-
-def _error_text(exc):
-    if hasattr(exc, "message_dict"):
-        return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return "；".join(exc.messages)
 
 
 @login_required
@@ -101,7 +96,7 @@ def bulk_action(request):
             count = services.add_tag(request.user, customers, tag)
             messages.success(request, _("已为 %(n)d 位客户添加标签“%(t)s”。") % {"n": count, "t": tag.name})
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(back)
 
 

@@ -7,7 +7,7 @@ each runs in one transaction and writes its audit event in it.
 import io
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,11 +283,6 @@ class NamedFile(io.BytesIO):
     def __init__(self, name):
         super().__init__()
         self.name = name
-
-
-def require(user, permission):
-    if not user.has_perm(permission):
-        raise PermissionDenied
 
 
 def handover_applications(actor, from_user, to_user):

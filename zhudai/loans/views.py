@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhudai.core.errors import error_text
 from zhudai.core.paging import CappedPaginator
 from zhudai.core.uploads import file_response
 from zhudai.customers import queries as customer_queries
@@ -23,12 +24,6 @@ from .choices import ApplicationStatus, DocumentKind
 from .filters import SORTS, LoanApplicationFilterSet
 from .forms import ApplicationForm, DocumentForm, ProductForm, TemplateForm
 from .models import ContractTemplate, LoanApplication, Product
-
-
-def _error_text(exc):
-    if hasattr(exc, "message_dict"):
-        return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return "；".join(exc.messages)
 
 
 def _detail(application, anchor=""):
@@ -148,7 +143,7 @@ def application_submit(request, pk):
     try:
         services.submit_application(request.user, application, request.POST.get("comment", ""))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("已提交审批。"))
     return redirect(_detail(application, "process"))
@@ -166,7 +161,7 @@ def document_add(request, pk):
             services.add_document(request.user, application, form.cleaned_data["file"], form.cleaned_data["kind"],
                                   form.cleaned_data["note"])
         except ValidationError as exc:
-            messages.error(request, _("材料未上传：%(e)s") % {"e": _error_text(exc)})
+            messages.error(request, _("材料未上传：%(e)s") % {"e": error_text(exc)})
         else:
             messages.success(request, _("材料已上传。"))
     else:
@@ -194,7 +189,7 @@ def document_delete(request, pk, document_pk):
         services.delete_document(request.user, document)
         messages.success(request, _("材料已删除。"))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(_detail(application, "documents"))
 
 
@@ -207,7 +202,7 @@ def contract_generate(request, pk):
     try:
         document = services.generate_contract(request.user, application, template)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(_detail(application, "documents"))
     messages.success(request, _("合同已生成：%(n)s。打印签字后请把已签合同上传回来。") % {"n": document.original_name})
     return redirect(_detail(application, "documents"))

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from zhudai.accounts.models import Role, User
 from zhudai.audit.choices import Action as AuditAction
 from zhudai.audit.services import record
+from zhudai.core.errors import error_text
 from zhudai.core.expressions import describe
 from zhudai.core.paging import CappedPaginator
 
@@ -26,7 +27,7 @@ from zhudai.engines.rules import services as rule_services
 from . import diagram, queries, rendering, services, spec
 from .choices import Action, InstanceStatus, TaskStatus, VersionStatus
 from .forms import ActionForm, NodeFormSet, initial_for
-from .models import CarbonCopy, ProcessDefinition, ProcessInstance, ProcessVersion, Task, Transition
+from .models import CarbonCopy, ProcessDefinition, ProcessInstance, ProcessVersion, Task, Transition, TransitionFile
 from .services import FlowError, adapter_for
 
 TABS = [
@@ -40,10 +41,6 @@ def _back(request, default):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
-
-
-def _errors(exc):
-    return "；".join(exc.messages)
 
 
 @login_required
@@ -99,7 +96,7 @@ def task_act(request, pk):
         services.act(request.user, task.pk, data["action"], comment=data["comment"], target=data["target"] or None,
                      to_user=data["to_user"], files=request.FILES.getlist("files"), form=step_form)
     except (FlowError, ValidationError) as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("已%(a)s：%(n)s") % {"a": Action(data["action"]).label, "n": task.node_name})
     return redirect(back)
@@ -120,7 +117,7 @@ def bulk_approve(request):
             services.act(request.user, task.pk, Action.APPROVE, comment=comment)
             done += 1
         except (FlowError, ValidationError) as exc:
-            failed.append(f"{task.node_name}：{_errors(exc)}")
+            failed.append(f"{task.node_name}：{error_text(exc)}")
     if done:
         messages.success(request, _("已批量通过 %(n)d 项待办。") % {"n": done})
     for text in failed[:10]:
@@ -135,7 +132,7 @@ def task_claim(request, pk):
         services.claim(request.user, pk)
         messages.success(request, _("已认领，待办已移到“待我处理”。"))
     except FlowError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect(_back(request, reverse("flow:todo")))
 
 
@@ -148,7 +145,7 @@ def task_assign(request, pk):
         services.assign(request.user, pk, to_user, request.POST.get("comment", ""))
         messages.success(request, _("已分配给 %(u)s。") % {"u": to_user.display_name})
     except FlowError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect(_back(request, reverse("flow:todo") + "?tab=claimable"))
 
 
@@ -160,7 +157,7 @@ def instance_withdraw(request, pk):
         services.withdraw(request.user, instance.pk, request.POST.get("comment", ""))
         messages.success(request, _("已撤回。"))
     except FlowError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect(_back(request, reverse("flow:todo") + "?tab=submitted"))
 
 
@@ -233,7 +230,7 @@ def version_publish(request, pk):
         services.publish(request.user, version)
         messages.success(request, _("v%(n)d 已发布：新提交的申请使用此版本，审批中的申请仍按原版本完成。") % {"n": version.number})
     except ValidationError as exc:
-        messages.error(request, _("不能发布：%(e)s") % {"e": _errors(exc)})
+        messages.error(request, _("不能发布：%(e)s") % {"e": error_text(exc)})
     return redirect(f"{reverse('flow:definition', args=[version.definition_id])}?v={version.number}")
 
 
@@ -264,7 +261,7 @@ def definition_copy(request, pk):
     try:
         definition = services.copy_definition(request.user, source, key, name)
     except FlowError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
         return redirect("flow:definition", pk)
     messages.success(request, _("已复制为“%(n)s”（草稿 v1）：修改后发布，再在贷款产品中选用或设为默认。") % {"n": name})
     return redirect("flow:definition_edit", definition.pk)
@@ -279,7 +276,7 @@ def definition_make_default(request, pk):
         services.make_default(request.user, definition)
         messages.success(request, _("“%(n)s”已设为默认流程。") % {"n": definition.name})
     except FlowError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect("flow:definition", pk)
 
 
@@ -318,7 +315,7 @@ def transition_file(request, pk):
     """A file attached to an action, for whoever may open the subject; every download is audited."""
     from zhudai.core.uploads import file_response, read_encrypted
 
-    item = get_object_or_404(services.TransitionFile.objects.select_related("transition__instance"), pk=pk)
+    item = get_object_or_404(TransitionFile.objects.select_related("transition__instance"), pk=pk)
     instance = item.transition.instance
     subject = adapter_for(instance).access(request.user, instance.subject_id)
     data = read_encrypted(item.file)

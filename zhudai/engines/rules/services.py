@@ -68,7 +68,7 @@ def validate(rule):
         problems.append(_("“一段时间没有跟进”需要一个大于 0 的时长，且只适用于有跟进记录的对象。"))
     if rule.condition.strip():
         try:
-            compile_expression(rule.condition, {**subject.schema(), "changed": "list"})
+            compile_expression(rule.condition, condition_schema(subject))
         except ValidationError as exc:
             problems.extend(exc.messages)
     if not rule.actions:
@@ -180,10 +180,15 @@ def due(rule, start, end, *, limit=None, unfired=True):
     return found
 
 
+def condition_schema(subject):
+    """The subject's fields plus `changed` (the fields an event changed) for rule conditions."""
+    return {**subject.schema(), "changed": "list"}
+
+
 def _matches(expression, subject, item, extra=None):
     if expression is None:
         return True
-    schema = {**subject.schema(), "changed": "list"}
+    schema = condition_schema(subject)
     data = {**subject.values(item), **(extra or {})}
     return expression.matches(values_for(schema, data, used=expression.names))
 
@@ -275,7 +280,7 @@ def fire(rule, item, base, now):
 def _expression(rule, subject):
     if not rule.condition.strip():
         return None
-    return cached_expression(rule.condition, {**subject.schema(), "changed": "list"})
+    return cached_expression(rule.condition, condition_schema(subject))
 
 
 # -- events -----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhudai.core.expressions import describe
+from zhudai.core.errors import error_text
 from zhudai.core.paging import CappedPaginator
 from zhudai.core.registry import registry
 
@@ -68,7 +69,7 @@ def rule_test(request, pk):
             matches = [(subject.describe(item), subject.url(item), services.moment_of(rule, base))
                        for item, base in services.matching_now(rule)]
         except ValidationError as exc:
-            error = "；".join(exc.messages)
+            error = error_text(exc)
     return render(request, "rules/test.html", {"rule": rule, "problems": problems, "matches": matches,
                                                "error": error})
 
@@ -95,7 +96,7 @@ def rule_toggle(request, pk):
         services.save_rule(request.user, rule)
         messages.success(request, (_("已启用“%(n)s”。") if rule.is_enabled else _("已停用“%(n)s”。")) % {"n": rule.name})
     except ValidationError as exc:
-        messages.error(request, _("不能启用：%(e)s") % {"e": "；".join(exc.messages)})
+        messages.error(request, _("不能启用：%(e)s") % {"e": error_text(exc)})
     return redirect("rules:list")
 
 
