@@ -9,7 +9,6 @@ and deactivated people are never chosen.
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from zhudai.accounts.models import User
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record, record_many
+from zhudai.core import preferences
 from zhudai.notify.services import notify_user
 
 from . import services
@@ -51,6 +51,15 @@ def matches(rule, customer):
     return True
 
 
+def _next_in_turn(people, last_id):
+    after = [u for u in people if last_id is None or u.pk > last_id]
+    return (after or people)[0]
+
+
+def _least_loaded(people, load):
+    return min(people, key=lambda u: (load.get(u.pk, 0), u.pk))
+
+
 def choose(customer):
     """(rule, user) for a new lead, or (None, None) when it goes to the pool."""
     for rule in AssignmentRule.objects.filter(is_active=True).select_related("team"):
@@ -60,15 +69,50 @@ def choose(customer):
         if not people:
             continue
         if rule.strategy == AssignmentRule.Strategy.LEAST_LOADED:
-            load = open_leads(people)
-            return rule, min(people, key=lambda u: (load.get(u.pk, 0), u.pk))
+            return rule, _least_loaded(people, open_leads(people))
         # Round robin: the member after the last one given a lead, under a row lock on the rule.
         locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
-        after = [u for u in people if locked.last_assigned_id is None or u.pk > locked.last_assigned_id]
-        chosen = (after or people)[0]
+        chosen = _next_in_turn(people, locked.last_assigned_id)
         AssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=chosen)
         return rule, chosen
     return None, None
+
+
+class BatchAssigner:
+    """The same rules for many leads at once (an import): rules, members and loads are read once,
+    turns and loads then kept in memory; `turns()` says where each round robin stopped, for the
+    caller to save with its chunk (`save_turns`)."""
+
+    def __init__(self):
+        rules = [(rule, members(rule)) for rule in AssignmentRule.objects.filter(is_active=True).select_related("team")]
+        self.rules = [(rule, people) for rule, people in rules if people]
+        self.load = open_leads([u for _r, people in self.rules for u in people])
+        self.last = {rule.pk: rule.last_assigned_id for rule, _p in self.rules}
+        self.moved = set()
+
+    def pick(self, customer):
+        """The owner for a lead-like object (channel_id, id_number, city, native_region,
+        current_address), or None for the pool."""
+        for rule, people in self.rules:
+            if not matches(rule, customer):
+                continue
+            if rule.strategy == AssignmentRule.Strategy.LEAST_LOADED:
+                chosen = _least_loaded(people, self.load)
+            else:
+                chosen = _next_in_turn(people, self.last[rule.pk])
+                self.last[rule.pk] = chosen.pk
+                self.moved.add(rule.pk)
+            self.load[chosen.pk] = self.load.get(chosen.pk, 0) + 1
+            return chosen.pk
+        return None
+
+    def turns(self):
+        return {pk: self.last[pk] for pk in self.moved}
+
+
+def save_turns(turns):
+    for pk, user_id in turns.items():
+        AssignmentRule.objects.filter(pk=pk).update(last_assigned_id=user_id)
 
 
 @transaction.atomic
@@ -129,14 +173,16 @@ def claim(user, customer_ids):
     """Take customers from the pool for oneself, up to the daily limit; returns how many were taken."""
     if not user.has_perm("customer.add"):
         raise ValidationError(_("您的角色不能从公海领取客户。"))
-    left = settings.LEAD_POOL_DAILY_LIMIT - claims_today(user)
+    limit = preferences.get("lead_pool_daily_limit")
+    left = limit - claims_today(user)
     if left <= 0:
-        raise ValidationError(_("今天已领取 %(n)d 位，达到每日上限。") % {"n": settings.LEAD_POOL_DAILY_LIMIT})
+        raise ValidationError(_("今天已领取 %(n)d 位，达到每日上限。") % {"n": limit})
     taken = []
     for customer in pool().filter(pk__in=customer_ids).order_by("id")[:left]:
         # Compare-and-set: a colleague who claimed the same lead a moment earlier keeps it.
+        now = timezone.now()
         if Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(
-                owner=user, org_unit=user.org_unit_id, updated_at=timezone.now()):
+                owner=user, org_unit=user.org_unit_id, assigned_at=now, updated_at=now):
             taken.append(customer)
     PoolClaim.objects.bulk_create([PoolClaim(user=user, customer=c) for c in taken])
     record_many(Action.ASSIGN, "customer", [(c.pk, c.name) for c in taken], actor=user,
@@ -148,7 +194,7 @@ def claim(user, customer_ids):
 def release(actor, customers, *, reason=""):
     """Put customers back in the pool (the owner gives them up, or a lead reassigns)."""
     rows = [c for c in customers if c.owner_id]
-    Customer.objects.filter(pk__in=[c.pk for c in rows]).update(owner=None, updated_at=timezone.now())
+    Customer.objects.filter(pk__in=[c.pk for c in rows]).update(owner=None, assigned_at=None, updated_at=timezone.now())
     for c in rows:
         record(Action.ASSIGN, c, actor=actor, changes={"owner": [c.owner.display_name, _("公海")]},
                extra={"pool": "release", "reason": reason})
@@ -157,19 +203,23 @@ def release(actor, customers, *, reason=""):
 
 @transaction.atomic
 def take_back(now=None):
-    """Leads whose owner has not followed up for LEAD_POOL_TAKE_BACK_DAYS go back to the pool (set-based)."""
+    """Leads whose owner has not followed up for the take-back days go back to the pool (set-based)."""
     now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.LEAD_POOL_TAKE_BACK_DAYS)
+    days = preferences.get("lead_pool_take_back_days")
+    cutoff = now - datetime.timedelta(days=days)
+    # Counted from the later of the assignment and the last follow-up: a lead claimed yesterday is
+    # not taken back because it was registered a month ago.
     stale = Customer.objects.filter(owner__isnull=False, stage__is_closed=False, stage__code="new").filter(
-        Q(last_follow_up_at__lt=cutoff) | Q(last_follow_up_at__isnull=True, created_at__lt=cutoff))
+        Q(assigned_at__lt=cutoff) | Q(assigned_at__isnull=True, created_at__lt=cutoff)).filter(
+        Q(last_follow_up_at__lt=cutoff) | Q(last_follow_up_at__isnull=True))
     rows = list(stale.values_list("pk", "name", "owner__name", "owner__username"))
     if not rows:
         return 0
-    Customer.objects.filter(pk__in=[r[0] for r in rows]).update(owner=None, updated_at=now)
+    Customer.objects.filter(pk__in=[r[0] for r in rows]).update(owner=None, assigned_at=None, updated_at=now)
     by_owner = {}
     for pk, name, owner_name, username in rows:
         by_owner.setdefault(owner_name or username, []).append((pk, name))
     for owner, items in by_owner.items():
         record_many(Action.ASSIGN, "customer", items, changes={"owner": [owner, _("公海")]},
-                    extra={"pool": "take_back", "days": settings.LEAD_POOL_TAKE_BACK_DAYS})
+                    extra={"pool": "take_back", "days": days})
     return len(rows)

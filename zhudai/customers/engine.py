@@ -44,6 +44,9 @@ class CustomerRuleSubject(RuleSubject):
     def activity_field(self):
         return ("last_follow_up_at", "created_at")
 
+    def assignment_field(self):
+        return "assigned_at"
+
     def events(self):
         return {"created": _("新建客户"), "updated": _("修改客户资料"), "stage_changed": _("阶段变化"),
                 "assigned": _("分配给业务员")}

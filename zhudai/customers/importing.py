@@ -18,7 +18,10 @@ from zhudai.core.bulk import RowWriter, allocate_ids
 from zhudai.security import masking
 from zhudai.security.crypto import cipher
 
+from zhudai.engines.rules import services as rules
+
 from . import services
+from .assignment import BatchAssigner, save_turns
 from .models import Customer, Stage, Tag
 from .spreadsheet import SENSITIVE, columns_for
 
@@ -30,11 +33,22 @@ UPDATABLE = [f.attname for f in Customer._meta.concrete_fields
                                   "last_follow_up_at", "custom_fields"}]
 
 
+class _Lead:
+    """A cleaned row as the assignment rules read a customer."""
+
+    def __init__(self, data):
+        self.channel_id = data.get("channel")
+        self.id_number = data.get("id_number") or ""
+        self.city, self.native_region = data.get("city") or "", data.get("native_region") or ""
+        self.current_address = data.get("current_address") or ""
+
+
 @dataclass
 class Prepared:
     out: "Outcome"
     creates: list  # (Excel row, prepared table row without id, tag names)
     updates: list  # (Excel row, cleaned data, customer id)
+    turns: dict = field(default_factory=dict)  # round-robin rule id -> last user given a lead
 
 
 @dataclass
@@ -80,6 +94,7 @@ class CustomerImport:
         self.user_units = dict(User.objects.values_list("pk", "org_unit_id"))
         self.assignable = self._assignable_owner_ids()
         self.default_owner = run.owner_id or (user.pk if user is not None and user.pk else None)
+        self.assigner = BatchAssigner() if run.assign_by_rules else None
         self.required_custom = [f"cf:{d.key}" for d in FieldDefinition.objects.for_model("customer").filter(required=True)
                                 if f"cf:{d.key}" in self.columns]
         self.can_reveal = {kind: masking.can_reveal(user, kind) if user is not None else True
@@ -197,11 +212,13 @@ class CustomerImport:
                 self._previewed.append(number)
                 out.preview.append((number, _("更新"), self.shown(data)))
             return Prepared(out, [], [])
-        return Prepared(out, self._insert_rows(creates), updates)
+        rows = self._insert_rows(creates)
+        return Prepared(out, rows, updates, self.assigner.turns() if self.assigner else {})
 
     def write(self, prepared):
         """The chunk's writes, inside the caller's transaction (possibly in a writer thread)."""
         out = prepared.out
+        save_turns(prepared.turns)
         self._create(prepared.creates, out)
         self._update(prepared.updates, out)
         return out
@@ -286,8 +303,9 @@ class CustomerImport:
                 else:
                     p = prep.get(key)
                     row[pos[key]] = value if p is None or value is None else p(value)
-            owner = data.get("owner") or self.default_owner
+            owner = data.get("owner") or (self.assigner.pick(_Lead(data)) if self.assigner else self.default_owner)
             row[pos["owner_id"]] = owner
+            row[pos["assigned_at"]] = now_db if owner else None
             row[pos["org_unit_id"]] = self.user_units.get(owner)
             row[pos["stage_id"]] = data.get("stage") or self.default_stage
             row[pos["name_initials"]] = chinese.pinyin_initials(data["name"])
@@ -318,6 +336,7 @@ class CustomerImport:
         if tag_rows:
             RowWriter(Customer.tags.through, ["customer_id", "tag_id"]).insert([list(r) for r in tag_rows])
         out.created += len(creates)
+        rules.emit_many("customer", "created", ids)
 
     def _tag_id(self, name):
         if name not in self.tags:

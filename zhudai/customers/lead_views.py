@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zhudai.core import chinese
+from zhudai.core import chinese, preferences
 from zhudai.core.context import acting
 from zhudai.core.errors import error_text
 from zhudai.core.paging import CappedPaginator
@@ -27,7 +27,7 @@ def pool(request):
     rows = assignment.pool().order_by("-created_at", "-id")
     page = CappedPaginator(rows, 30).get_page(request.GET.get("page"))
     return render(request, "customers/pool.html", {
-        "page": page, "claimed": assignment.claims_today(request.user), "limit": settings.LEAD_POOL_DAILY_LIMIT})
+        "page": page, "claimed": assignment.claims_today(request.user), "limit": preferences.get("lead_pool_daily_limit")})
 
 
 @login_required
@@ -58,6 +58,9 @@ def pool_release(request, pk):
     return redirect("customers:list")
 
 
+POOL_PARAMETERS = ("lead_pool_daily_limit", "lead_pool_take_back_days")
+
+
 class AssignmentRuleForm(forms.ModelForm):
     class Meta:
         model = AssignmentRule
@@ -76,8 +79,16 @@ def assignment_rules(request, pk=None):
     if not request.user.has_perm("user.manage"):
         raise PermissionDenied
     rule = get_object_or_404(AssignmentRule, pk=pk) if pk else AssignmentRule()
-    form = AssignmentRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST":
+    posted = request.method == "POST"
+    pool_form = preferences.PreferenceForm(POOL_PARAMETERS, request.POST if posted and "pool" in request.POST else None)
+    if pool_form.is_bound:
+        if pool_form.is_valid():
+            preferences.save(request.user, pool_form.cleaned_data)
+            messages.success(request, _("公海参数已保存。"))
+            return redirect("assignment")
+        posted = False
+    form = AssignmentRuleForm(request.POST if posted else None, instance=rule)
+    if posted:
         if request.POST.get("delete") and rule.pk:
             rule.delete()
             messages.success(request, _("规则已删除。"))
@@ -87,7 +98,8 @@ def assignment_rules(request, pk=None):
             messages.success(request, _("分配规则“%(n)s”已保存。") % {"n": rule.name})
             return redirect("assignment")
     rules = [(r, assignment.members(r)) for r in AssignmentRule.objects.select_related("team", "channel")]
-    return render(request, "customers/assignment.html", {"form": form, "rule": rule, "rules": rules})
+    return render(request, "customers/assignment.html", {"form": form, "rule": rule, "rules": rules,
+                                                         "pool_form": pool_form})
 
 
 class LeadForm(forms.Form):

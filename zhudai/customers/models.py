@@ -126,6 +126,8 @@ class Customer(EncryptedModelMixin, models.Model):
     stage = models.ForeignKey(Stage, verbose_name=_("当前阶段"), on_delete=models.PROTECT)
     next_follow_up_at = models.DateTimeField(_("下次跟进时间"), null=True, blank=True)
     last_follow_up_at = models.DateTimeField(_("最近跟进时间"), null=True, blank=True)
+    # When the current owner got the customer: "no follow-up within N hours of assignment" rules.
+    assigned_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
     note = models.TextField(_("备注"), blank=True)
     # Nullable (None = no) only so that adding it to a large SQLite table is ADD COLUMN, not a rebuild.
@@ -154,6 +156,8 @@ class Customer(EncryptedModelMixin, models.Model):
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
             # "No follow-up for 3 days": the rules tick reads one range of it per minute.
             models.Index(fields=["last_follow_up_at"], name="customer_last_follow_up"),
+            # "Not followed up within 2 hours of assignment": one range per tick, like the above.
+            models.Index(fields=["assigned_at"], name="customer_assigned_at"),
             # Lunar birthdays: a few customers; partial, so imports of everyone else do not maintain it.
             models.Index(fields=["lunar_birth_md"], name="customer_lunar_birthday",
                          condition=models.Q(lunar_birth_md__isnull=False)),

@@ -105,8 +105,12 @@ def _check_assignee(user):
         raise ValidationError(_("已停用的用户不能分配客户。"))
 
 
-def _sync_unit(customer):
+def _sync_owner(customer, previous_owner_id=None):
+    """The org unit follows the owner (data scopes filter on it); a new owner starts the clock of
+    "not followed up within N hours of assignment"."""
     customer.org_unit_id = customer.owner.org_unit_id if customer.owner_id else customer.org_unit_id
+    if customer.owner_id != previous_owner_id:
+        customer.assigned_at = timezone.now() if customer.owner_id else None
 
 
 @transaction.atomic
@@ -117,7 +121,7 @@ def create_customer(actor, customer, *, tags=(), unowned=False):
     if customer.owner_id is None and actor is not None and actor.pk and not unowned:
         customer.owner = actor
     _check_assignee(customer.owner)
-    _sync_unit(customer)
+    _sync_owner(customer)
     if customer.stage_id is None:
         customer.stage = Stage.objects.order_by("order").first()
     customer.created_by = actor if getattr(actor, "pk", None) else None
@@ -136,7 +140,7 @@ def update_customer(actor, customer, before, *, tags=None):
     """Save an edited customer; `before` is snapshot() taken before the edit was applied."""
     apply_identity(customer)
     _check_assignee(customer.owner)
-    _sync_unit(customer)
+    _sync_owner(customer, Customer.objects.filter(pk=customer.pk).values_list("owner_id", flat=True).first())
     if customer.id_number and Customer.objects.filter(
         id_number_bidx=blind_index("id_number", customer.id_number)
     ).exclude(pk=customer.pk).exists():
@@ -176,7 +180,9 @@ def assign_customers(actor, customers, owner, *, reason=""):
         if customer.owner_id == owner.pk:
             continue
         old = customer.owner.display_name if customer.owner_id else None
-        Customer.objects.filter(pk=customer.pk).update(owner=owner, org_unit=owner.org_unit_id, updated_at=timezone.now())
+        now = timezone.now()
+        Customer.objects.filter(pk=customer.pk).update(owner=owner, org_unit=owner.org_unit_id, assigned_at=now,
+                                                       updated_at=now)
         record(Action.ASSIGN, customer, actor=actor, changes={"owner": [old, owner.display_name]},
                extra={"reason": reason} if reason else None)
         rules.emit("customer", "assigned", customer, changed=["owner"])
@@ -330,8 +336,9 @@ def merge_customers(actor, keep, duplicate):
 def handover_customers(actor, from_user, to_user):
     """Registered handover hook: all of `from_user`'s customers (and their open follow-ups) go to `to_user`."""
     rows = list(Customer.objects.filter(owner=from_user).values_list("pk", "name", "next_follow_up_at"))
+    now = timezone.now()
     Customer.objects.filter(pk__in=[pk for pk, _n, _t in rows]).update(
-        owner=to_user, org_unit=to_user.org_unit_id, updated_at=timezone.now()
+        owner=to_user, org_unit=to_user.org_unit_id, assigned_at=now, updated_at=now
     )
     record_many(
         Action.HANDOVER, "customer", [(pk, name) for pk, name, _t in rows], actor=actor,

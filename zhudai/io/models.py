@@ -44,6 +44,8 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("默认业务员"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+", help_text=_("表格没有业务员列或该列为空时，客户归属于此人"),
     )
+    assign_by_rules = models.BooleanField(_("按分配规则分配"), default=False,
+                                          help_text=_("没有业务员的行按线索分配规则分配，无匹配规则的进公海"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     rows_estimate = models.PositiveIntegerField(default=0)  # for the progress bar before the dry run counts

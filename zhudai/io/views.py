@@ -87,15 +87,18 @@ def mapping(request, pk):
         try:
             if policy not in OnDuplicate.values:
                 raise ValueError(_("请选择重复客户的处理方式。"))
-            owner = owners.filter(pk=owner_id).first() if owner_id else None
-            if owner_id and owner is None:
+            by_rules = owner_id == "rules"
+            if by_rules and not request.user.has_perm("customer.assign"):
+                raise ValueError(_("您的角色不能按分配规则分配客户。"))
+            owner = owners.filter(pk=owner_id).first() if owner_id and not by_rules else None
+            if owner_id and not by_rules and owner is None:
                 raise ValueError(_("不能把客户分配给所选业务员。"))
             importer.save_mapping(run, request.user, chosen, remember=bool(request.POST.get("remember")))
             if not any(key in ("name", "mobile") for key in run.mapping.values()):
                 raise ValueError(_("至少要有“姓名”和“手机号”两列才能导入客户。"))
-            run.on_duplicate, run.owner = policy, owner
+            run.on_duplicate, run.owner, run.assign_by_rules = policy, owner, by_rules
             run.status = ImportRun.Status.PLANNING
-            run.save(update_fields=["on_duplicate", "owner", "status"])
+            run.save(update_fields=["on_duplicate", "owner", "assign_by_rules", "status"])
         except ValueError as exc:
             error = str(exc)
         else:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record
+from zhudai.core import preferences
 
 from .choices import Channel, Status
 from .models import DeliveryAttempt, Message, Notification
@@ -82,7 +83,7 @@ def _nudge():
 def quiet_until(now):
     """When customer-facing SMS may go out again, or None inside the allowed hours."""
     local = timezone.localtime(now)
-    start, end = settings.SMS_QUIET_START, settings.SMS_QUIET_END
+    start, end = preferences.get("sms_quiet_start"), preferences.get("sms_quiet_end")
     moment = local.time()
     in_quiet = (moment >= start or moment < end) if start > end else (start <= moment < end)
     if not in_quiet:

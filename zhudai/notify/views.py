@@ -7,11 +7,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhudai.core import preferences
 from zhudai.core.paging import CappedPaginator
 
 from . import services
 from .choices import Status
 from .models import Message, Notification
+
+QUIET_PARAMETERS = ("sms_quiet_start", "sms_quiet_end")
 
 
 @login_required
@@ -44,13 +47,18 @@ def mark_all_read(request):
 @login_required
 @permission_required("notify.manage", raise_exception=True)
 def outbox(request):
+    quiet_form = preferences.PreferenceForm(QUIET_PARAMETERS, request.POST if request.method == "POST" else None)
+    if quiet_form.is_bound and quiet_form.is_valid():
+        preferences.save(request.user, quiet_form.cleaned_data)
+        messages.success(request, _("短信免打扰时段已保存。"))
+        return redirect("notify:outbox")
     status = request.GET.get("status", Status.FAILED)
     rows = Message.objects.all() if status == "all" else Message.objects.filter(status=status)
     page = CappedPaginator(rows.select_related("user"), 50).get_page(request.GET.get("page"))
     counts = services.count_by_status()
     tabs = [(value, label, counts.get(value, 0)) for value, label in Status.choices] + [("all", _("全部"), None)]
     return render(request, "notify/outbox.html", {"page": page, "status": status, "tabs": tabs,
-                                                  "query": f"status={status}"})
+                                                  "query": f"status={status}", "quiet_form": quiet_form})
 
 
 @login_required

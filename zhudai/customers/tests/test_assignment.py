@@ -92,12 +92,19 @@ def test_release_and_take_back_are_audited_on_the_customer(people, settings):
     settings.LEAD_POOL_TAKE_BACK_DAYS = 10
     mine = factories.customer(people.sales1, name="放弃")
     assert assignment.release(people.sales1, [mine], reason="客户无意向") == 1
+    eleven_days_ago = timezone.now() - datetime.timedelta(days=11)
     stale = factories.customer(people.sales2, name="久未跟进")
-    Customer.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(days=11))
+    Customer.objects.filter(pk=stale.pk).update(created_at=eleven_days_ago, assigned_at=eleven_days_ago)
     fresh = factories.customer(people.sales2, name="刚登记")
+    # Registered long ago, claimed from the pool yesterday: the salesperson's ten days start at the claim.
+    claimed = factories.customer(people.sales2, name="昨天领取")
+    Customer.objects.filter(pk=claimed.pk).update(created_at=eleven_days_ago,
+                                                  assigned_at=timezone.now() - datetime.timedelta(days=1))
     assert assignment.take_back() == 1
     assert set(assignment.pool().values_list("name", flat=True)) == {"放弃", "久未跟进"}
     assert Customer.objects.get(pk=fresh.pk).owner == people.sales2
+    assert Customer.objects.get(pk=claimed.pk).owner == people.sales2
+    assert Customer.objects.get(pk=stale.pk).assigned_at is None
     history = AuditEvent.objects.filter(subject=f"customer:{stale.pk}", action="assign").first()
     assert history.extra["pool"] == "take_back" and history.changes["owner"] == ["陈业务", "公海"]
 
@@ -154,6 +161,22 @@ def test_assignment_rules_are_managed_by_administrators(people, units, client_fo
     page = admin.get("/settings/assignment/").content.decode()
     assert "吴忠地区" in page and "赵业务" in page
     assert client_for(people.sales1).get("/settings/assignment/").status_code == 403
+
+
+def test_the_pool_limits_are_set_on_the_assignment_page_and_audited(people, client_for):
+    admin = client_for(people.admin)
+    page = admin.post("/settings/assignment/", {"pool": "1", "lead_pool_daily_limit": "-1",
+                                                "lead_pool_take_back_days": "7"}).content.decode()
+    assert "errorlist" in page  # a negative limit is refused, nothing saved
+    response = admin.post("/settings/assignment/", {"pool": "1", "lead_pool_daily_limit": "2",
+                                                    "lead_pool_take_back_days": "7"})
+    assert response.status_code == 302
+    leads = [assignment.take_lead(people.admin, _lead(name=f"公海{i}"))[0] for i in range(3)]
+    assert assignment.claim(people.sales1, [c.pk for c in leads]) == 2
+    assert "2" in client_for(people.sales1).get("/customers/pool/").content.decode()
+    event = AuditEvent.objects.get(object_type="preference")
+    assert event.actor == people.admin and event.changes["lead_pool_daily_limit"] == [20, 2]
+    assert event.changes["lead_pool_take_back_days"] == [15, 7]
 
 
 def test_an_intake_token_posts_leads_through_the_rules(people, units):

@@ -35,6 +35,11 @@ class RuleSubject:
         """(field, fallback) whose later value says when the record last saw activity, or None."""
         return None
 
+    def assignment_field(self):
+        """The datetime field set when the record got its current owner, or None: inactivity rules
+        may count from it ("not followed up within 2 hours of assignment")."""
+        return None
+
     def schema(self):
         return {}
 

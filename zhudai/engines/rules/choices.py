@@ -9,6 +9,11 @@ class Trigger(models.TextChoices):
     EVENT = "event", _("发生某件事时")
 
 
+class Since(models.TextChoices):
+    ACTIVITY = "activity", _("最近一次跟进（没有跟进过则从登记时起）")
+    ASSIGNMENT = "assignment", _("分配给当前业务员之后")
+
+
 class Unit(models.TextChoices):
     MINUTES = "minutes", _("分钟")
     HOURS = "hours", _("小时")

@@ -1,9 +1,9 @@
 """The shipped reminder rules of DOMAIN.md; a data migration creates them enabled, administrators edit them."""
 
 DEFAULT_RULES = [
-    {"code": "new_lead_2h", "name": "新线索2小时未跟进", "subject": "customer", "trigger": "time",
-     "date_field": "created_at", "offset": 2, "unit": "hours",
-     "condition": 'stage == "new" and not followed_up and has_owner',
+    {"code": "new_lead_2h", "name": "新线索2小时未跟进", "subject": "customer", "trigger": "inactivity",
+     "since": "assignment", "date_field": "", "offset": 2, "unit": "hours",
+     "condition": 'stage == "new" and has_owner',
      "actions": [{"type": "todo", "to": "owner", "priority": "high", "due_hours": 2,
                   "title": "新线索2小时未跟进：{{ name }}", "body": "请尽快联系客户 {{ name }}（{{ mobile }}）。"},
                  {"type": "todo", "to": "owner_lead", "priority": "normal", "due_hours": 4,
@@ -34,6 +34,9 @@ DEFAULT_RULES = [
 def create_default_rules(Rule):
     from django.utils import timezone
 
+    # Rule may be a migration's historical model, without the fields later migrations add.
+    known = {f.name for f in Rule._meta.get_fields()}
     for spec in DEFAULT_RULES:
-        Rule.objects.get_or_create(code=spec["code"], defaults={**spec, "is_enabled": True,
+        values = {k: v for k, v in spec.items() if k in known}
+        Rule.objects.get_or_create(code=spec["code"], defaults={**values, "is_enabled": True,
                                                                 "watched_from": timezone.now()})

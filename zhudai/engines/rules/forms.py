@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhudai.core.registry import registry
 
-from .choices import ActionType, Priority
+from .choices import ActionType, Priority, Since
 from .models import Rule
 
 CHANNELS = [("in_app", _("站内消息")), ("email", _("邮件")), ("sms", _("短信（发给客户）")),
@@ -25,7 +25,7 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = ["name", "subject", "trigger", "event", "date_field", "offset", "unit", "working_time", "condition",
+        fields = ["name", "subject", "trigger", "event", "date_field", "since", "offset", "unit", "working_time", "condition",
                   "is_enabled"]
         widgets = {"condition": forms.Textarea(attrs={"rows": 2, "placeholder": 'stage == "new" and not followed_up'}),
                    "subject": forms.Select()}
@@ -41,6 +41,10 @@ class RuleForm(forms.ModelForm):
                                                  choices=[("", "—")] + list(events.items()),
                                                  help_text=_("“发生某件事时”：新建、修改、阶段变化、分配、审批待办到达或处理完"))
         self.fields["offset"].help_text = _("正数为之后，负数为之前；“一段时间没有跟进”填时长")
+        self.fields["since"].required = False
+
+    def clean_since(self):
+        return self.cleaned_data.get("since") or Since.ACTIVITY
 
 
 class ActionForm(forms.Form):

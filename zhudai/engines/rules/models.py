@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Priority, Trigger, Unit
+from .choices import Priority, Since, Trigger, Unit
 
 
 class Rule(models.Model):
@@ -20,6 +20,8 @@ class Rule(models.Model):
     trigger = models.CharField(_("触发方式"), max_length=20, choices=Trigger.choices, default=Trigger.TIME)
     date_field = models.CharField(_("时间字段"), max_length=60, blank=True)
     event = models.CharField(_("事件"), max_length=40, blank=True, help_text=_("触发方式为“发生某件事时”时使用"))
+    since = models.CharField(_("从何时算起"), max_length=12, choices=Since.choices, default=Since.ACTIVITY,
+                             help_text=_("触发方式为“一段时间没有跟进”时使用"))
     offset = models.IntegerField(_("偏移"), default=0, help_text=_("正数为之后，负数为之前"))
     unit = models.CharField(_("单位"), max_length=10, choices=Unit.choices, default=Unit.HOURS)
     working_time = models.BooleanField(_("按工作时间计"), default=False,

@@ -12,6 +12,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from zhudai.core.expressions import cached_expression, compile_expression, value
 from zhudai.core.registry import registry
 from zhudai.core.workdays import add_working_hours
 
-from .choices import ActionType, Priority, Trigger, Unit
+from .choices import ActionType, Priority, Since, Trigger, Unit
 from .models import Firing, Rule, Todo
 
 GRACE = datetime.timedelta(minutes=5)  # rows committed a little after their moment are still seen
@@ -66,6 +67,8 @@ def validate(rule):
         problems.append(_("请选择事件（可选：%(e)s）。") % {"e": "、".join(f"{k} {v}" for k, v in subject.events().items())})
     if rule.trigger == Trigger.INACTIVITY and (subject.activity_field() is None or rule.offset <= 0):
         problems.append(_("“一段时间没有跟进”需要一个大于 0 的时长，且只适用于有跟进记录的对象。"))
+    if rule.trigger == Trigger.INACTIVITY and rule.since == Since.ASSIGNMENT and subject.assignment_field() is None:
+        problems.append(_("%(s)s没有分配时间，只能从最近一次跟进算起。") % {"s": subject.label})
     if rule.condition.strip():
         try:
             compile_expression(rule.condition, condition_schema(subject))
@@ -216,6 +219,12 @@ def _window(rule, subject, start, end):
         field = rule.date_field
         return qs.filter(**{f"{field}__gt": _bound(subject, field, low), f"{field}__lte": _bound(subject, field, high)}
                          ).values_list("pk", field)
+    if rule.trigger == Trigger.INACTIVITY and rule.since == Since.ASSIGNMENT:
+        # Assigned in the window and not followed up since: the occurrence is the assignment.
+        assigned = subject.assignment_field()
+        activity = subject.activity_field()[0]
+        return qs.filter(**{f"{assigned}__gt": low, f"{assigned}__lte": high}).exclude(
+            **{f"{activity}__gte": F(assigned)}).values_list("pk", assigned)
     if rule.trigger == Trigger.INACTIVITY:
         field, fallback = subject.activity_field()
         recent = qs.filter(**{f"{field}__gt": low, f"{field}__lte": high}).values_list("pk", field)
@@ -293,6 +302,14 @@ def emit(subject_key, event, item, *, changed=()):
     transaction.on_commit(lambda: _queue_event(subject_key, event, item.pk, tuple(changed), at))
 
 
+def emit_many(subject_key, event, pks):
+    """emit() for many records at once (an import's chunk): one queued job for all of them, and
+    nothing at all when no enabled rule listens."""
+    at, pks = timezone.now(), list(pks)
+    if pks:
+        transaction.on_commit(lambda: _queue_events(subject_key, event, pks, at))
+
+
 EVENT_KEYS_CACHE = "rules:event-keys"
 
 
@@ -313,6 +330,14 @@ def _queue_event(subject_key, event, pk, changed, at):
     from .tasks import handle_event
 
     handle_event(subject_key, event, pk, list(changed), at.isoformat())
+
+
+def _queue_events(subject_key, event, pks, at):
+    if (subject_key, event) not in _event_keys():
+        return
+    from .tasks import handle_events
+
+    handle_events(subject_key, event, pks, at.isoformat())
 
 
 def handle_event(subject_key, event, pk, changed, at):

@@ -22,3 +22,11 @@ def rules_tick():
 def handle_event(subject_key, event, pk, changed, at):
     with acting(None, label="rules:event"):
         services.handle_event(subject_key, event, pk, changed, datetime.datetime.fromisoformat(at))
+
+
+@db_task()
+def handle_events(subject_key, event, pks, at):
+    with acting(None, label="rules:event"):
+        moment = datetime.datetime.fromisoformat(at)
+        for pk in pks:
+            services.handle_event(subject_key, event, pk, [], moment)

@@ -278,6 +278,36 @@ def test_owner_column_and_assignment_rights(people):
     assert own.failed == 1
 
 
+def test_leads_without_an_owner_are_assigned_by_the_rules_and_fire_created_rules(
+        people, units, django_capture_on_commit_callbacks):
+    from zhudai.customers.models import AssignmentRule, Channel
+    from zhudai.engines.rules.models import Rule, Todo
+
+    AssignmentRule.objects.create(name="吴忠", order=1, region="吴忠", team=units.team2)
+    AssignmentRule.objects.create(name="抖音轮流", order=2, channel=Channel.objects.get(name="抖音"), team=units.team1)
+    Rule.objects.create(name="新客户欢迎", subject="customer", trigger="event", event="created", is_enabled=True,
+                        condition='channel == "抖音"', actions=[{"type": "todo", "to": "owner", "title": "联系 {{ name }}"}])
+    rows = [["姓名", "手机号", "城市", "来源", "业务员"]]
+    rows += [[f"抖{i}", f"1391234560{i}", "银川", "抖音", ""] for i in range(6)]
+    rows += [["吴一", "13912345610", "吴忠", "", ""], ["指定", "13912345611", "", "抖音", "sales3"],
+             ["无规则", "13912345612", "固原", "", ""]]
+    with django_capture_on_commit_callbacks(execute=True):
+        with acting(people.admin):
+            run = importer.create_run(people.admin, sheet_bytes("xlsx", rows), "线索.xlsx")
+            run.assign_by_rules = True
+            run.save()
+            importer.execute(run, people.admin)
+    owners = dict(Customer.objects.values_list("name", "owner__username"))
+    turns = [owners[f"抖{i}"] for i in range(6)]
+    assert sorted(turns) == ["sales1"] * 3 + ["sales2"] * 3 and turns[0] != turns[1]
+    assert (owners["吴一"], owners["指定"], owners["无规则"]) == ("sales3", "sales3", None)
+    assert Customer.objects.get(name="无规则").assigned_at is None and Customer.objects.get(name="吴一").assigned_at
+    # Where the round robin stopped is kept: the next lead goes to the other one.
+    assert AssignmentRule.objects.get(name="抖音轮流").last_assigned.username == turns[-1]
+    assert Todo.objects.filter(title__startswith="联系 抖").count() == 6
+    assert Todo.objects.get(title="联系 指定").user == people.sales3
+
+
 def test_custom_fields_map_and_validate(people):
     from zhudai.engines.forms.models import FieldDefinition
 

@@ -59,6 +59,28 @@ def test_mapping_requires_name_and_mobile_and_refuses_double_use(people, client_
     assert "至少要有" in page.content.decode()
 
 
+def test_the_owner_may_be_left_to_the_assignment_rules_by_who_may_assign(people, units, client_for):
+    from zhudai.accounts.models import Role, User
+
+    client = client_for(people.lead1)
+    upload(client, sheet_bytes("xlsx", [["姓名", "手机号"], ["张三", "13912345678"]]))
+    run = ImportRun.objects.get()
+    assert "按线索分配规则" in client.get(f"/customers/import/{run.pk}/mapping/").content.decode()
+    client.post(f"/customers/import/{run.pk}/mapping/", {"col_0": "name", "col_1": "mobile", "on_duplicate": "skip",
+                                                       "owner": "rules"})
+    run.refresh_from_db()
+    assert run.assign_by_rules and run.owner is None
+    desk = client_for(User.objects.create(username="desk", role=Role.objects.get(code="front_desk"),
+                                          org_unit=units.team1))
+    upload(desk, sheet_bytes("xlsx", [["姓名", "手机号"], ["李四", "13912345679"]]))
+    mine = ImportRun.objects.latest("id")
+    page = desk.get(f"/customers/import/{mine.pk}/mapping/").content.decode()
+    assert "按线索分配规则" not in page
+    page = desk.post(f"/customers/import/{mine.pk}/mapping/", {"col_0": "name", "col_1": "mobile",
+                                                             "on_duplicate": "skip", "owner": "rules"})
+    assert "不能按分配规则分配" in page.content.decode()
+
+
 def test_unreadable_upload_shows_a_message(people, client_for):
     client = client_for(people.lead1)
     response = upload(client, b"garbage", "客户.xlsx")

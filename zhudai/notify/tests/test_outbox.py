@@ -120,6 +120,17 @@ def test_customer_sms_waits_for_the_end_of_quiet_hours(people):
         assert services.deliver_due() == 1
 
 
+def test_quiet_hours_are_set_on_the_messages_page(people, client_for):
+    admin = client_for(people.admin)
+    assert admin.post("/settings/messages/", {"sms_quiet_start": "20:00", "sms_quiet_end": "09:30"}).status_code == 302
+    assert client_for(people.sales1).post("/settings/messages/", {"sms_quiet_start": "00:00"}).status_code == 403
+    customer = factories.customer(people.sales1, mobile="13951100019")
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 20, 30, tzinfo=SHANGHAI), tick=False):
+        services.queue(Channel.SMS, "明天还款", address=customer.mobile, customer=customer)
+        assert services.deliver_due() == 0
+    assert Message.objects.get().next_attempt_at == datetime.datetime(2026, 12, 3, 9, 30, tzinfo=SHANGHAI)
+
+
 def test_a_customer_who_opted_out_gets_no_sms(people):
     customer = factories.customer(people.sales1, sms_opt_out=True)
     message = services.queue(Channel.SMS, "营销短信", address=customer.mobile, customer=customer)

@@ -52,6 +52,35 @@ def test_a_new_lead_not_followed_up_within_two_hours_gives_the_owner_and_lead_a_
     assert Firing.objects.get(rule=rules["new_lead_2h"]).subject_id == lead.pk
 
 
+def test_the_two_hours_of_a_lead_from_the_pool_start_when_it_is_claimed(people, rules):
+    from zhudai.customers import assignment
+
+    with at(T0 + datetime.timedelta(minutes=1)):
+        pooled = assignment.take_lead(people.admin, Customer(name="公海客户", mobile=factories.mobile()))[0]
+        assert pooled.owner is None and pooled.assigned_at is None
+    with at(T0 + datetime.timedelta(days=2)):
+        services.tick()  # two days in the pool: nobody's lead, no reminder
+        assert assignment.claim(people.sales1, [pooled.pk]) == 1
+    claimed = T0 + datetime.timedelta(days=2)
+    _ticks(claimed + datetime.timedelta(hours=1, minutes=58), 4)
+    assert list(Todo.objects.values_list("user__username", flat=True)) == ["sales1", "lead1"]
+    # Reassigned to sales2, who calls within the two hours: a new occurrence, and no reminder.
+    with at(claimed + datetime.timedelta(hours=3)):
+        from zhudai.customers.services import assign_customers
+
+        assign_customers(people.admin, [Customer.objects.get(pk=pooled.pk)], people.sales2)
+    with at(claimed + datetime.timedelta(hours=4)):
+        factories.follow_up(Customer.objects.get(pk=pooled.pk), people.sales2)
+    _ticks(claimed + datetime.timedelta(hours=4, minutes=58), 4)
+    assert not Todo.objects.filter(user=people.sales2).exists()
+
+
+def test_an_inactivity_rule_counts_from_the_assignment_only_where_the_subject_has_one(people):
+    rule = Rule(name="x", subject="loan_application", trigger="inactivity", since="assignment", offset=2,
+                unit="hours", actions=[{"type": "todo", "to": "owner", "title": "t"}])
+    assert any("没有分配时间" in p for p in services.validate(rule))
+
+
 def test_a_rule_fires_once_per_record_and_occurrence_however_often_it_ticks(people, rules):
     with at(T0 + datetime.timedelta(minutes=1)):
         factories.customer(people.sales1)

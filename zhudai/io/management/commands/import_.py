@@ -1,4 +1,4 @@
-"""zhudai import customers FILE [--dry-run] [--on-duplicate skip|update|report] [--owner LOGIN] [--json]
+"""zhudai import customers FILE [--dry-run] [--on-duplicate skip|update|report] [--owner LOGIN] [--assign-by-rules] [--json]
 
 With --json, stdout is exactly one JSON object:
 {"total", "created", "updated", "skipped", "failed", "errors": [{"row", "column", "message"}]}
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--on-duplicate", choices=[c.value for c in OnDuplicate], default=OnDuplicate.SKIP,
                             help="遇到重复客户：skip 跳过（默认）、update 用非空值更新、report 仅报告")
         parser.add_argument("--owner", help="客户归属的业务员登录名（表格中没有业务员列或为空时）")
+        parser.add_argument("--assign-by-rules", action="store_true",
+                            help="没有业务员的行按线索分配规则分配（无匹配规则的进公海）")
         parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
 
     def handle(self, *args, target, file, dry_run, on_duplicate, owner, **options):
@@ -47,7 +49,8 @@ class Command(BaseCommand):
             except SheetError as exc:
                 raise CommandError(str(exc)) from None
             run.on_duplicate, run.owner = on_duplicate, owner_user
-            run.save(update_fields=["on_duplicate", "owner"])
+            run.assign_by_rules = options["assign_by_rules"]
+            run.save(update_fields=["on_duplicate", "owner", "assign_by_rules"])
             progress = None if as_json else self._progress
             if dry_run:
                 importer.plan(run, None, on_progress=progress and (lambda n: progress(n, run.total)))
