@@ -119,7 +119,7 @@ def phase_build(rows):
             employer=employers[i % len(employers)], city="银川", stage_id=stages[i % len(stages)],
             channel_id=channels[i % len(channels)], owner_id=owner.pk, org_unit_id=owner.org_unit_id,
             next_follow_up_at=dt(created + datetime.timedelta(days=30)) if i % 4 else None,
-            created_at=dt(created), updated_at=dt(created), created_by_id=owner.pk,
+            created_at=dt(created), updated_at=dt(created), created_by_id=owner.pk, assigned_at=dt(created),
             loan_type="credit", expected_amount=str(50000 + (i % 20) * 10000),
         ).items():
             row[position[key]] = value
