@@ -44,6 +44,9 @@ class CustomerRuleSubject(RuleSubject):
     def activity_field(self):
         return ("last_follow_up_at", "created_at")
 
+    def customer(self, record):
+        return record
+
     def assignment_field(self):
         return "assigned_at"
 

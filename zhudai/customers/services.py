@@ -191,6 +191,20 @@ def assign_customers(actor, customers, owner, *, reason=""):
 
 
 @transaction.atomic
+def schedule_follow_up(actor, customer, when, *, reason=""):
+    """Put a follow-up on the customer's calendar (下次跟进时间) unless an earlier one is already
+    there; it then shows among the owner's follow-ups due. Returns the follow-up time that holds."""
+    current = Customer.objects.filter(pk=customer.pk).values_list("next_follow_up_at", flat=True).first()
+    if current is not None and current <= when:
+        return current
+    Customer.objects.filter(pk=customer.pk).update(next_follow_up_at=when, updated_at=timezone.now())
+    customer.next_follow_up_at = when
+    record(Action.UPDATE, customer, actor=actor, changes={"next_follow_up_at": [current, when]},
+           extra={"reason": reason} if reason else None)
+    return when
+
+
+@transaction.atomic
 def add_tag(actor, customers, tag):
     added = 0
     for customer in customers:

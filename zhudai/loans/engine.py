@@ -223,5 +223,8 @@ class LoanRuleSubject(RuleSubject):
     def settable_fields(self):
         return {}
 
+    def customer(self, record):
+        return record.customer
+
     def sms_recipient(self, record):
         return record.customer.mobile, record.customer

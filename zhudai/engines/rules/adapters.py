@@ -40,6 +40,10 @@ class RuleSubject:
         may count from it ("not followed up within 2 hours of assignment")."""
         return None
 
+    def customer(self, record):
+        """The customer the record is about (a follow-up task is scheduled on it), or None."""
+        return None
+
     def schema(self):
         return {}
 

@@ -25,6 +25,7 @@ class ActionType(models.TextChoices):
     NOTIFY = "notify", _("发送通知")
     SET_FIELD = "set_field", _("修改字段")
     ASSIGN = "assign", _("分配给")
+    FOLLOW_UP = "follow_up", _("安排跟进")
     WEBHOOK = "webhook", _("调用 Webhook")
 
 

@@ -56,7 +56,8 @@ class ActionForm(forms.Form):
                             help_text=_("可用 {{ name }} 等变量，见右侧"))
     body = forms.CharField(label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices, required=False)
-    due_hours = forms.DecimalField(label=_("期限（小时）"), required=False, min_value=0, max_digits=6, decimal_places=1)
+    due_hours = forms.DecimalField(label=_("期限（小时）"), required=False, min_value=0, max_digits=6, decimal_places=1,
+                                   help_text=_("待办的处理期限；“安排跟进”则为几小时后跟进"))
     field = forms.CharField(label=_("字段"), required=False, max_length=60)
     value = forms.CharField(label=_("值"), required=False, max_length=200)
     address = forms.CharField(label=_("地址"), required=False, max_length=300,
@@ -68,6 +69,7 @@ class ActionForm(forms.Form):
         ActionType.NOTIFY: ["channel", "to", "title", "body", "address", "template"],
         ActionType.SET_FIELD: ["field", "value"],
         ActionType.ASSIGN: ["to"],
+        ActionType.FOLLOW_UP: ["due_hours"],
         ActionType.WEBHOOK: ["address", "title", "body"],
     }
 
@@ -87,7 +89,8 @@ class BaseActionFormSet(forms.BaseFormSet):
     def to_actions(self):
         """The actions filled in: the blank form at the end (its drop-downs show a default) is none."""
         return [f.to_action() for f in self.forms
-                if f.cleaned_data and any(f.cleaned_data.get(k) for k in self.FILLED)
+                if f.cleaned_data and (any(f.cleaned_data.get(k) for k in self.FILLED) or (
+                    f.cleaned_data.get("type") == ActionType.FOLLOW_UP and f.cleaned_data.get("due_hours")))
                 and not (self.can_delete and self._should_delete_form(f))]
 
 

@@ -24,6 +24,7 @@ from zhudai.core.expressions import cached_expression, compile_expression, value
 from zhudai.core.registry import registry
 from zhudai.core.workdays import add_working_hours
 
+from .adapters import RuleSubject
 from .choices import ActionType, Priority, Since, Trigger, Unit
 from .models import Firing, Rule, Todo
 
@@ -101,6 +102,8 @@ def _action_problems(action, subject):
         problems.append(_("群机器人通知需要填写 Webhook 地址。"))
     if kind == ActionType.SET_FIELD and action.get("field") not in subject.settable_fields():
         problems.append(_("字段“%(f)s”不能由规则修改。") % {"f": action.get("field")})
+    if kind == ActionType.FOLLOW_UP and subject.customer.__func__ is RuleSubject.customer:
+        problems.append(_("%(s)s没有对应的客户，不能安排跟进。") % {"s": subject.label})
     if kind == ActionType.WEBHOOK and not str(action.get("address", "")).startswith(("http://", "https://")):
         problems.append(_("Webhook 地址需以 http:// 或 https:// 开头。"))
     return problems
@@ -440,6 +443,15 @@ def _run(action, rule, subject, item, context, now):
             raise ValidationError(_("找不到可分配的人"))
         subject.assign(None, item, users[0])
         return {"type": kind, "to": users[0].username}
+    if kind == ActionType.FOLLOW_UP:
+        customer = subject.customer(item)
+        if customer is None:
+            raise ValidationError(_("该对象没有可安排跟进的客户"))
+        from zhudai.customers.services import schedule_follow_up
+
+        when = now + datetime.timedelta(hours=float(action.get("due_hours") or 24))
+        scheduled = schedule_follow_up(None, customer, when, reason=rule.name)
+        return {"type": kind, "customer": customer.pk, "at": timezone.localtime(scheduled).isoformat(" ", "minutes")}
     if kind == ActionType.WEBHOOK:
         notify.queue("webhook", body or title, subject=title, address=action["address"], address_label="webhook",
                      params={"rule": rule.name, "subject": subject.key, "id": item.pk, "url": url}, related=related)

@@ -197,6 +197,29 @@ def test_actions_set_a_field_assign_and_call_a_webhook(people):
     assert firing.ok and [d["type"] for d in firing.detail] == ["set_field", "assign", "webhook"]
 
 
+def test_a_follow_up_task_lands_on_the_customers_calendar(people):
+    from zhudai.audit.models import AuditEvent
+
+    rule = services.save_rule(people.admin, Rule(
+        name="放款后一周回访", subject="loan_application", trigger="time", date_field="created_at", offset=1,
+        unit="hours", actions=[{"type": "follow_up", "due_hours": 168}]))
+    with at(T0):
+        customer = factories.customer(people.sales1, name="回访客户")
+        application = factories.application(people.sales1, customer)
+        detail, ok = services.run_actions(rule, application, T0)
+    customer.refresh_from_db()
+    assert ok and customer.next_follow_up_at == T0 + datetime.timedelta(days=7)
+    assert AuditEvent.objects.filter(object_id=str(customer.pk), action="update",
+                                     extra__reason="放款后一周回访").exists()
+    with at(T0):  # a later one does not push back the follow-up already planned
+        services.run_actions(Rule(name="y", subject="customer", actions=[{"type": "follow_up", "due_hours": 400}]),
+                             customer, T0)
+    customer.refresh_from_db()
+    assert customer.next_follow_up_at == T0 + datetime.timedelta(days=7)
+    task_rule = Rule(name="x", subject="task", trigger="event", event="created", actions=[{"type": "follow_up"}])
+    assert any("不能安排跟进" in p for p in services.validate(task_rule))
+
+
 def test_an_action_that_fails_is_logged_and_the_others_still_run(people):
     rule = services.save_rule(people.admin, Rule(
         name="短信提醒", subject="customer", trigger="time", date_field="created_at", offset=1, unit="hours",
