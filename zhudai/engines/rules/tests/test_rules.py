@@ -153,6 +153,25 @@ def test_an_approval_step_over_24_hours_escalates(people, rules):
     assert Notification.objects.filter(user=people.gm, title__startswith="审批超时：资质预审").exists()
 
 
+def test_a_task_over_its_time_limit_fires_when_the_limit_passes(people):
+    from zhudai.engines.flow.models import Task
+    from zhudai.engines.flow.tests.helpers import submitted
+
+    rule = services.save_rule(people.admin, Rule(
+        name="审批超时限", subject="task", trigger="time", date_field="due_at", offset=0, unit="minutes",
+        condition='status == "open"', is_enabled=True,
+        actions=[{"type": "todo", "to": "user:gm", "title": "超时限：{{ step }}"}]))
+    Rule.objects.filter(pk=rule.pk).update(watched_from=T0)
+    with at(T0):
+        submitted(people.sales1)
+    task = Task.objects.filter(status="open").order_by("id").first()
+    assert task.due_at is not None
+    with at(task.due_at - datetime.timedelta(minutes=1)):
+        assert services.tick() == 0
+    _ticks(task.due_at, 2)
+    assert Todo.objects.get(rule=rule).user == people.gm
+
+
 def test_a_handled_step_does_not_escalate(people, rules):
     from zhudai.engines.flow.tests.helpers import act, submitted
 
