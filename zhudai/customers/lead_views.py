@@ -27,7 +27,8 @@ def pool(request):
     rows = assignment.pool().order_by("-created_at", "-id")
     page = CappedPaginator(rows, 30).get_page(request.GET.get("page"))
     return render(request, "customers/pool.html", {
-        "page": page, "claimed": assignment.claims_today(request.user), "limit": preferences.get("lead_pool_daily_limit")})
+        "page": page, "claimed": assignment.claims_today(request.user),
+        "limit": preferences.get("lead_pool_daily_limit")})
 
 
 @login_required

@@ -25,8 +25,8 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = ["name", "subject", "trigger", "event", "date_field", "since", "offset", "unit", "working_time", "condition",
-                  "is_enabled"]
+        fields = ["name", "subject", "trigger", "event", "date_field", "since", "offset", "unit", "working_time",
+                  "condition", "is_enabled"]
         widgets = {"condition": forms.Textarea(attrs={"rows": 2, "placeholder": 'stage == "new" and not followed_up'}),
                    "subject": forms.Select()}
 
