@@ -51,7 +51,12 @@ def _bump():
 
 def _tasks_changed():
     """To-do counts in the navigation are cached per user under a version bumped on every change:
-    now, and again on commit, so a count read while the transaction was open is not kept."""
+    now, and again on commit, so a count read while the transaction was open is not kept. Once per
+    transaction is enough (a rule's tick may create thousands of to-dos in one)."""
+    from django.db import connection
+
+    if connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit):
+        return
     _bump()
     transaction.on_commit(_bump)
 

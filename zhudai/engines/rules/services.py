@@ -9,6 +9,7 @@ first acts; a second scheduler, a restart or a re-run finds it and does nothing.
 """
 
 import datetime
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -375,7 +376,13 @@ def run_actions(rule, item, now):
 
 
 def render(text, context):
-    return Template(text or "").render(Context(context, autoescape=False)).strip()
+    return _template(text or "").render(Context(context, autoescape=False)).strip()
+
+
+@functools.lru_cache(maxsize=512)
+def _template(text):
+    """A rule's title and body are compiled once, not once per record (a midnight tick renders thousands)."""
+    return Template(text)
 
 
 def recipients(text, subject, item):
