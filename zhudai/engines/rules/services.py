@@ -8,8 +8,10 @@ its actions, in their transaction, under a unique (rule, record, moment) key: wh
 first acts; a second scheduler, a restart or a re-run finds it and does nothing.
 """
 
+import contextlib
 import datetime
 import functools
+import threading
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -152,8 +154,9 @@ def tick(now=None):
         if rule.checked_until is not None:
             start = max(start, rule.checked_until - GRACE)
         # One transaction per rule and tick (a savepoint per firing): a crash undoes the rule's whole
-        # tick, which the next tick then redoes, since `checked_until` moved with it.
-        with transaction.atomic():
+        # tick, which the next tick then redoes, since `checked_until` moved with it. The to-dos and
+        # messages the firings make are written with one insert each at the end, in that transaction.
+        with transaction.atomic(), _batched():
             for record_, base in due(rule, start, now):
                 fired += fire(rule, record_, base, now)
             Rule.objects.filter(pk=rule.pk).update(checked_until=now)
@@ -277,8 +280,39 @@ def _same_day(year, day):
         return None
 
 
+class _Held(threading.local):
+    todos = None
+
+
+_held = _Held()
+
+
+@contextlib.contextmanager
+def _batched():
+    """Hold the to-dos and messages of a tick's firings and insert them together at the end."""
+    from zhudai.notify import services as notify
+
+    _held.todos = []
+    try:
+        with notify.batched():
+            yield
+            Todo.objects.bulk_create(_held.todos, batch_size=500)
+    finally:
+        _held.todos = None
+
+
+def _save_todo(todo):
+    if _held.todos is None:
+        todo.save()
+    else:
+        _held.todos.append(todo)
+
+
 def fire(rule, item, base, now):
     """Fire once for (rule, record, base); 0 when this occurrence was fired before."""
+    from zhudai.notify import services as notify
+
+    todos, messages = len(_held.todos or ()), notify.held()
     try:
         with transaction.atomic():
             # The actions first, then the firing with what they did: if another scheduler's firing
@@ -286,7 +320,11 @@ def fire(rule, item, base, now):
             detail, ok = run_actions(rule, item, now)
             Firing.objects.create(rule=rule, subject_id=item.pk, base_at=base, fired_at=now, detail=detail, ok=ok)
     except IntegrityError:
-        return 0  # another scheduler fired this occurrence
+        # Another scheduler fired this occurrence: what this firing held goes with its savepoint.
+        if _held.todos is not None:
+            del _held.todos[todos:]
+        notify.drop_held(messages)
+        return 0
     return 1
 
 
@@ -414,8 +452,8 @@ def _run(action, rule, subject, item, context, now):
         due = now + datetime.timedelta(hours=float(action.get("due_hours") or 24))
         users = recipients(action.get("to", "owner"), subject, item)
         for user in users:
-            Todo.objects.create(user=user, title=title, body=body, url=url, due_at=due, rule=rule, related=related,
-                                priority=action.get("priority") or Priority.NORMAL)
+            _save_todo(Todo(user=user, title=title, body=body, url=url, due_at=due, rule=rule, related=related,
+                            priority=action.get("priority") or Priority.NORMAL))
             notify.notify_user(user, title, body, url=url, related=related)
         _todos_changed()
         return {"type": kind, "to": [u.username for u in users]}
