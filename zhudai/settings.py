@@ -335,7 +335,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
-        "huey": {"level": "WARNING" if TESTING else "INFO"},
+        # A handler of its own (and no propagation), so that run_huey adds none: each line once.
+        "huey": {"handlers": ["console"], "level": "WARNING" if TESTING else "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
     },
 }
