@@ -22,6 +22,7 @@ floor; export .csv < 5 s; .xlsx <= 1.2x xlsxwriter alone; export peak < 300 MB.
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import random
@@ -345,6 +346,9 @@ def main():
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 rows (memory check)")
     parser.add_argument("--skip-die", action="store_true", help="leave out django-import-export")
     opts = parser.parse_args()
+    if not opts.skip_die and importlib.util.find_spec("import_export") is None:
+        raise SystemExit("django-import-export (the peer this bench compares with) is not installed: "
+                         "run `make bench`, or `.venv/bin/pip install -e '.[bench]'`, or pass --skip-die.")
     WORK.mkdir(parents=True, exist_ok=True)
     sheet = WORK / f"customers-{opts.rows}.xlsx"
     if not sheet.exists():
