@@ -81,8 +81,8 @@ def create_demo_customers(users, count=2000, seed=20261122):
             loan_type=rng.choice(["credit", "credit", "mortgage"]),
             expected_amount=Decimal(rng.choice([3, 5, 8, 10, 15, 20, 30, 50, 80, 100]) * 10000),
             term_months=rng.choice([12, 24, 36, 60]), purpose=rng.choice(PURPOSES),
-            channel=rng.choice(channels), owner=owner, org_unit_id=owner.org_unit_id, assigned_at=created, stage=stage,
-            next_follow_up_at=next_at, created_at=created, created_by=owner,
+            channel=rng.choice(channels), owner=owner, org_unit_id=owner.org_unit_id, stage=stage,
+            next_follow_up_at=next_at, created_at=created, assigned_at=created, created_by=owner,
         )
         c.name_initials = chinese.pinyin_initials(c.name)
         c.refresh_blind_indexes()

@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 
 from zhudai.core import chinese
 from zhudai.core.bulk import RowWriter, allocate_ids
+from zhudai.engines.rules import services as rules
 from zhudai.security import masking
 from zhudai.security.crypto import cipher
-
-from zhudai.engines.rules import services as rules
 
 from . import services
 from .assignment import BatchAssigner, save_turns

@@ -11,7 +11,6 @@ import contextlib
 import datetime
 import threading
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record
 from zhudai.core import preferences
+from zhudai.core.transactions import on_commit_once
 
 from .choices import Channel, Status
 from .models import DeliveryAttempt, Message, Notification
@@ -47,27 +47,17 @@ _held = _Held()
 def batched():
     """Collect the messages queued inside (those without a dedupe key) and write them with one
     insert at the end, in the caller's transaction: a scheduler tick that queues thousands of
-    reminders pays one statement, not one per message. `held()` / `drop_held(n)` let a caller undo
-    what one failed step added."""
+    reminders pays one statement, not one per message."""
     outer = _held.messages
     _held.messages = [] if outer is None else outer
     try:
         yield
         if outer is None and _held.messages:
             Message.objects.bulk_create(_held.messages, batch_size=500)
-            _nudge_on_commit()
+            on_commit_once(_nudge)
     finally:
         if outer is None:
             _held.messages = None
-
-
-def held():
-    return len(_held.messages) if _held.messages is not None else 0
-
-
-def drop_held(count):
-    if _held.messages is not None:
-        del _held.messages[count:]
 
 
 def queue(channel, body, *, user=None, address="", address_label="", subject="", url="", template="", params=None,
@@ -93,16 +83,8 @@ def queue(channel, body, *, user=None, address="", address_label="", subject="",
             if Message.objects.filter(dedupe_key=dedupe_key).exists():
                 return None  # this occurrence was queued already: never a second SMS
             raise
-    _nudge_on_commit()
+    on_commit_once(_nudge)
     return message
-
-
-def _nudge_on_commit():
-    """One nudge per transaction, however many messages it queued (a rule's tick may queue thousands)."""
-    from django.db import connection
-
-    if not any(entry[1] is _nudge for entry in connection.run_on_commit):
-        transaction.on_commit(_nudge)
 
 
 def notify_user(user, title, body="", *, url="", related="", dedupe_key=None):
@@ -194,7 +176,7 @@ def retry(actor, message):
     Message.objects.filter(pk=message.pk).update(status=Status.PENDING, next_attempt_at=timezone.now(),
                                                  permanent_error=False, attempts=0)
     record(Action.UPDATE, message, actor=actor, object_type="message", extra={"retry": True})
-    _nudge_on_commit()
+    on_commit_once(_nudge)
     return True
 
 

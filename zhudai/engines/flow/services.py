@@ -18,6 +18,7 @@ from zhudai.audit.choices import Action as AuditAction
 from zhudai.audit.services import record
 from zhudai.core.expressions import cached_expression, values_for
 from zhudai.core.registry import registry
+from zhudai.core.transactions import on_commit_once
 from zhudai.core.uploads import check_upload, store_encrypted
 from zhudai.core.workdays import deadline
 
@@ -53,12 +54,8 @@ def _tasks_changed():
     """To-do counts in the navigation are cached per user under a version bumped on every change:
     now, and again on commit, so a count read while the transaction was open is not kept. Once per
     transaction is enough (a rule's tick may create thousands of to-dos in one)."""
-    from django.db import connection
-
-    if connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit):
-        return
-    _bump()
-    transaction.on_commit(_bump)
+    if on_commit_once(_bump):
+        _bump()
 
 
 def _actor_label(user):

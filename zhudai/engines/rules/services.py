@@ -14,7 +14,7 @@ import functools
 import threading
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone
@@ -153,9 +153,9 @@ def tick(now=None):
         start = rule.watched_from or now
         if rule.checked_until is not None:
             start = max(start, rule.checked_until - GRACE)
-        # One transaction per rule and tick (a savepoint per firing): a crash undoes the rule's whole
-        # tick, which the next tick then redoes, since `checked_until` moved with it. The to-dos and
-        # messages the firings make are written with one insert each at the end, in that transaction.
+        # One transaction per rule and tick: a crash undoes the rule's whole tick, which the next tick
+        # then redoes, since `checked_until` moved with it. The to-dos and messages the firings make
+        # are written with one insert each at the end, in that transaction.
         with transaction.atomic(), _batched():
             for record_, base in due(rule, start, now):
                 fired += fire(rule, record_, base, now)
@@ -317,46 +317,32 @@ def _claim(rule, subject_id, base, now):
     from django.db import connection
 
     ops = connection.ops
-    table = ops.quote_name(Firing._meta.db_table)
+    returning = connection.features.can_return_rows_from_bulk_insert  # else SQLite before 3.35
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (rule_id, subject_id, base_at, fired_at, ok, detail) VALUES (%s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT (rule_id, subject_id, base_at) DO NOTHING RETURNING id",
+            f"INSERT INTO {ops.quote_name(Firing._meta.db_table)} (rule_id, subject_id, base_at, fired_at, ok, detail) "
+            f"VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (rule_id, subject_id, base_at) DO NOTHING"
+            + (" RETURNING id" if returning else ""),
             [rule.pk, subject_id, ops.adapt_datetimefield_value(base), ops.adapt_datetimefield_value(now), True,
              Firing._meta.get_field("detail").get_db_prep_value([], connection)])
-        row = cursor.fetchone()
-    return row[0] if row else None
+        if returning:
+            row = cursor.fetchone()
+            return row[0] if row else None
+        return cursor.lastrowid if cursor.rowcount else None
 
 
 def fire(rule, item, base, now):
-    """Fire once for (rule, record, base); 0 when this occurrence was fired before."""
-    from django.db import connection
-
-    from zhudai.notify import services as notify
-
-    if _held.firings is not None and connection.features.can_return_rows_from_bulk_insert:
-        # In a tick: claim the occurrence first (one statement, no savepoint), act, and write what
-        # the actions did with the tick's other outcomes at its end.
-        pk = _claim(rule, item.pk, base, now)
-        if pk is None:
-            return 0
-        detail, ok = run_actions(rule, item, now)
-        _held.firings.append((pk, detail, ok))
-        return 1
-
-    todos, messages = len(_held.todos or ()), notify.held()
-    try:
-        with transaction.atomic():
-            # The actions first, then the firing with what they did: if another scheduler's firing
-            # is already there, the unique key refuses this one and the savepoint undoes the actions.
-            detail, ok = run_actions(rule, item, now)
-            Firing.objects.create(rule=rule, subject_id=item.pk, base_at=base, fired_at=now, detail=detail, ok=ok)
-    except IntegrityError:
-        # Another scheduler fired this occurrence: what this firing held goes with its savepoint.
-        if _held.todos is not None:
-            del _held.todos[todos:]
-        notify.drop_held(messages)
+    """Fire once for (rule, record, base), inside the caller's transaction; 0 when this occurrence
+    was fired before. The occurrence is claimed first, then acted on; a tick writes what the
+    actions did with its other firings' outcomes at its end."""
+    pk = _claim(rule, item.pk, base, now)
+    if pk is None:
         return 0
+    detail, ok = run_actions(rule, item, now)
+    if _held.firings is not None:
+        _held.firings.append((pk, detail, ok))
+    elif detail or not ok:
+        Firing.objects.filter(pk=pk).update(detail=detail, ok=ok)
     return 1
 
 
@@ -373,7 +359,7 @@ def emit(subject_key, event, item, *, changed=()):
     """A domain service tells the engine something happened to `item`; event rules act after the
     commit (never for a change that rolled back), each once for this event."""
     at = timezone.now()
-    transaction.on_commit(lambda: _queue_event(subject_key, event, item.pk, tuple(changed), at))
+    transaction.on_commit(lambda: _queue_events(subject_key, event, [item.pk], list(changed), at))
 
 
 def emit_many(subject_key, event, pks):
@@ -381,7 +367,7 @@ def emit_many(subject_key, event, pks):
     nothing at all when no enabled rule listens."""
     at, pks = timezone.now(), list(pks)
     if pks:
-        transaction.on_commit(lambda: _queue_events(subject_key, event, pks, at))
+        transaction.on_commit(lambda: _queue_events(subject_key, event, pks, [], at))
 
 
 EVENT_KEYS_CACHE = "rules:event-keys"
@@ -398,20 +384,12 @@ def _event_keys():
     return keys
 
 
-def _queue_event(subject_key, event, pk, changed, at):
-    if (subject_key, event) not in _event_keys():
-        return
-    from .tasks import handle_event
-
-    handle_event(subject_key, event, pk, list(changed), at.isoformat())
-
-
-def _queue_events(subject_key, event, pks, at):
+def _queue_events(subject_key, event, pks, changed, at):
     if (subject_key, event) not in _event_keys():
         return
     from .tasks import handle_events
 
-    handle_events(subject_key, event, pks, at.isoformat())
+    handle_events(subject_key, event, pks, changed, at.isoformat())
 
 
 def handle_event(subject_key, event, pk, changed, at):
@@ -423,7 +401,8 @@ def handle_event(subject_key, event, pk, changed, at):
     fired = 0
     for rule in Rule.objects.filter(is_enabled=True, trigger=Trigger.EVENT, subject=subject_key, event=event):
         if _matches(_expression(rule, subject), subject, item, {"changed": changed}):
-            fired += fire(rule, item, at, timezone.now())
+            with transaction.atomic():  # the firing and its actions, together or not at all
+                fired += fire(rule, item, at, timezone.now())
     return fired
 
 

@@ -19,14 +19,9 @@ def rules_tick():
 
 
 @db_task()
-def handle_event(subject_key, event, pk, changed, at):
-    with acting(None, label="rules:event"):
-        services.handle_event(subject_key, event, pk, changed, datetime.datetime.fromisoformat(at))
-
-
-@db_task()
-def handle_events(subject_key, event, pks, at):
+def handle_events(subject_key, event, pks, changed, at):
+    """The event rules for records that one commit changed (one, or an import's chunk)."""
     with acting(None, label="rules:event"):
         moment = datetime.datetime.fromisoformat(at)
         for pk in pks:
-            services.handle_event(subject_key, event, pk, [], moment)
+            services.handle_event(subject_key, event, pk, changed, moment)

@@ -92,6 +92,23 @@ def test_a_rule_fires_once_per_record_and_occurrence_however_often_it_ticks(peop
     assert Todo.objects.filter(user=people.sales1).count() == 1
 
 
+def test_once_only_without_insert_returning(people, rules, monkeypatch):
+    """SQLite before 3.35 has no RETURNING: the claim reads the inserted row's id instead."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL always has RETURNING")
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    with at(T0 + datetime.timedelta(minutes=1)):
+        factories.customer(people.sales1)
+    assert _ticks(T0 + datetime.timedelta(hours=2), 3) == 1
+    with at(T0 + datetime.timedelta(hours=2, minutes=3)):
+        Rule.objects.update(checked_until=None)
+        assert services.tick() == 0
+    firing = Firing.objects.get()
+    assert [d["type"] for d in firing.detail] == ["todo", "todo"]
+
+
 def test_enabling_a_rule_never_replays_the_past(people):
     with at(T0):
         factories.customer(people.sales1)
