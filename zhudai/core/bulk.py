@@ -8,6 +8,7 @@ and allocate primary keys up front so that the caller knows every new row's id.
 
 import datetime
 import json
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import connection
@@ -32,6 +33,36 @@ def allocate_ids(model, count):
         cur.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(pk)}), 0) FROM {connection.ops.quote_name(table)}")
         start = max(row[0] if row else 0, cur.fetchone()[0]) + 1
     return list(range(start, start + count))
+
+
+@contextmanager
+def checkpoint_at_end():
+    """Many chunks, each its own transaction, with SQLite's log checkpointed once at the end.
+
+    In WAL mode each commit that leaves the log over 1,000 pages copies it back into the database
+    file, and consecutive chunks touch the same index pages, so an import of 20 chunks copied them
+    20 times (0.7 s of 11 s for 100,000 customers). Per connection; a no-op elsewhere."""
+    pages = _wal_autocheckpoint() if connection.vendor == "sqlite" and not connection.in_atomic_block else None
+    if pages is None:
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _wal_autocheckpoint():
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA journal_mode")
+        if cur.fetchone()[0] != "wal":
+            return None
+        cur.execute("PRAGMA wal_autocheckpoint")
+        return cur.fetchone()[0]
 
 
 def preparer(field):

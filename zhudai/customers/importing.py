@@ -82,6 +82,7 @@ class CustomerImport:
                        for index, key in sorted(run.mapping.items(), key=lambda kv: int(kv[0]))
                        if key in self.columns]
         self.header_of = {column.key: text for _i, column, text in self.mapped}
+        self.cleaners = [(index, column.key, column.clean, text) for index, column, text in self.mapped]
         self.cipher = cipher()
         self.seen = {}  # blind index -> first Excel row with it (duplicates within the file)
         self.preview_rows = preview_rows
@@ -117,12 +118,15 @@ class CustomerImport:
     # -- cleaning --------------------------------------------------------------------------------
     def clean(self, values):
         data, errors = {}, []
-        for index, column, header in self.mapped:
+        for index, key, clean, header in self.cleaners:
             raw = values[index]
-            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
+            if raw.__class__ is str:
+                if not raw or raw.isspace():
+                    continue
+            elif raw is None:
                 continue
             try:
-                data[column.key] = column.clean(raw)
+                data[key] = clean(raw)
             except ValidationError as exc:
                 errors.append((header, "；".join(exc.messages)))
         info = data.get("id_number")
@@ -276,45 +280,65 @@ class CustomerImport:
         return names["channels"].get(pk, pk)
 
     # -- writing --------------------------------------------------------------------------------
+    def _slots(self):
+        """Where each cleaned key goes in an insert row, worked out once per import: plain columns
+        (position, preparer), encrypted ones (position, blind index position, kind), custom fields."""
+        if not hasattr(self, "_slot_plan"):
+            pos, prep = self.position, self.prep
+            plain, sensitive, custom = [], [], []
+            keys = [column.key for _i, column, _h in self.mapped] + ["birth_date", "gender", "native_region"]
+            for key in dict.fromkeys(keys):
+                if key.startswith("cf:"):
+                    custom.append((key, key[3:]))
+                elif key in SENSITIVE:
+                    sensitive.append((key, pos[key], pos[f"{key}_bidx"], SENSITIVE[key]))
+                elif key in ("owner", "stage", "channel"):
+                    plain.append((key, pos[f"{key}_id"], None))
+                elif key != "tags":
+                    plain.append((key, pos[key], prep.get(key)))
+            self._slot_plan = plain, sensitive, custom
+        return self._slot_plan
+
     def _insert_rows(self, creates):
         """(Excel row, row for the customer table without its id, tag names) per new customer."""
         now = timezone.now()
         c = self.cipher
         pos, prep = self.position, self.prep
+        plain, sensitive, custom_keys = self._slots()
         actor_id = self.user.pk if self.user is not None and self.user.pk else None
         now_db = prep["created_at"](now) if "created_at" in prep else now
+        owner_at, assigned_at_at, unit_at = pos["owner_id"], pos["assigned_at"], pos["org_unit_id"]
+        stage_at, initials_at, custom_at = pos["stage_id"], pos["name_initials"], pos["custom_fields"]
+        created_at, updated_at, created_by_at = pos["created_at"], pos["updated_at"], pos["created_by_id"]
         built = []
         for number, data in creates:
             row = self.template.copy()
-            custom, tags = {}, ()
-            hashes = data.pop("__hashes", {})
-            for key, value in data.items():
-                if key.startswith("cf:"):
-                    if value is not None:
-                        custom[key[3:]] = value
-                elif key in SENSITIVE:
-                    row[pos[key]] = c.encrypt(value)
-                    row[pos[f"{key}_bidx"]] = hashes.get(key) or c.blind_index(SENSITIVE[key], value)
-                elif key == "tags":
-                    tags = value
-                elif key in ("owner", "stage", "channel"):
-                    row[pos[f"{key}_id"]] = value
-                else:
-                    p = prep.get(key)
-                    row[pos[key]] = value if p is None or value is None else p(value)
-            owner = data.get("owner") or (self.assigner.pick(_Lead(data)) if self.assigner else self.default_owner)
-            row[pos["owner_id"]] = owner
-            row[pos["assigned_at"]] = now_db if owner else None
-            row[pos["org_unit_id"]] = self.user_units.get(owner)
-            row[pos["stage_id"]] = data.get("stage") or self.default_stage
-            row[pos["name_initials"]] = chinese.pinyin_initials(data["name"])
-            if custom:
-                row[pos["custom_fields"]] = prep["custom_fields"](custom)
+            get = data.get
+            for key, at, p in plain:
+                value = get(key)
+                if value is not None:
+                    row[at] = value if p is None else p(value)
+            hashes = data.get("__hashes") or {}
+            for key, at, bidx_at, kind in sensitive:
+                value = get(key)
+                if value:
+                    row[at] = c.encrypt(value)
+                    row[bidx_at] = hashes.get(key) or c.blind_index(kind, value)
+            if custom_keys:
+                custom = {name: get(key) for key, name in custom_keys if get(key) is not None}
+                if custom:
+                    row[custom_at] = prep["custom_fields"](custom)
+            owner = get("owner") or (self.assigner.pick(_Lead(data)) if self.assigner else self.default_owner)
+            row[owner_at] = owner
+            row[assigned_at_at] = now_db if owner else None
+            row[unit_at] = self.user_units.get(owner)
+            row[stage_at] = get("stage") or self.default_stage
+            row[initials_at] = chinese.pinyin_initials(data["name"])
             if "created_at" not in data:
-                row[pos["created_at"]] = now_db
-            row[pos["updated_at"]] = now_db
-            row[pos["created_by_id"]] = actor_id
-            built.append((number, row, tags))
+                row[created_at] = now_db
+            row[updated_at] = now_db
+            row[created_by_at] = actor_id
+            built.append((number, row, get("tags") or ()))
         return built
 
     def _create(self, creates, out):

@@ -112,7 +112,7 @@ def clean_phone(value):
 
 
 def clean_bank_card(value):
-    if isinstance(value, float):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValidationError(_("银行卡号被 Excel 存成了数字，后几位可能已丢失。请把该列设置为“文本”格式后重新填写。"))
     return chinese.validate_bank_card(chinese.clean_text(value))
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record
-from zhudai.core.bulk import RowWriter
+from zhudai.core.bulk import RowWriter, checkpoint_at_end
 from zhudai.security.crypto import cipher
 
 from . import pipeline
@@ -133,14 +133,16 @@ def plan(run, user, *, on_progress=None):
     return totals
 
 
-def chunks(rows, size=None):
+def chunks(rows, size=None, *, first=None):
+    """Lists of `size` rows; the first of them `first` rows long when given (a writer waiting for
+    its first chunk starts sooner)."""
     size = size or CHUNK_ROWS
-    chunk = []
+    limit, chunk = first or size, []
     for row in rows:
         chunk.append(row)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
-            chunk = []
+            limit, chunk = size, []
     if chunk:
         yield chunk
 
@@ -192,11 +194,12 @@ def execute(run, user, *, on_progress=None):
             on_progress(ImportRun.objects.get(pk=run.pk))
 
     try:
-        if pipeline.wanted(run):
-            pipeline.run_chunks(run, user, chunks(sheet.rows(start_after=run.position)), commit, policy)
-        else:
-            for chunk in chunks(sheet.rows(start_after=run.position)):
-                commit(importer.prepare(chunk, policy=policy), chunk[-1][0])
+        with checkpoint_at_end():
+            if pipeline.wanted(run):
+                pipeline.run_chunks(run, user, sheet, commit, policy, CHUNK_ROWS)
+            else:
+                for chunk in chunks(sheet.rows(start_after=run.position)):
+                    commit(importer.prepare(chunk, policy=policy), chunk[-1][0])
     except Exception as exc:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.INTERRUPTED, message=str(exc)[:500])
         raise

@@ -1,11 +1,11 @@
-"""Preparing a large import's chunks in a second process while this one writes.
+"""Reading and preparing a large import's chunks in a second process while this one writes.
 
-Cleaning, validating, encrypting and hashing rows is pure Python and took about as long as the
-inserts (19 s against 15 s for 100,000 customers on a 2-core machine). One helper process prepares
-chunk N+1 while this process inserts chunk N; with a single helper, duplicates within the file are
-still found in file order (its `seen` set lives there). The helper only reads the database (lookup
-tables, existing customers for duplicate checks); every write stays in this process and in the
-chunk's one transaction, so resume and rollback work exactly as without it.
+Reading the sheet, cleaning, validating, encrypting and hashing rows is pure Python and took
+about as long as the inserts on a 2-core machine. One helper process reads the file and prepares
+chunk N+1 while this process inserts chunk N; with a single helper, duplicates within the file
+are still found in file order (its `seen` set lives there). The helper only reads the database
+(lookup tables, existing customers for duplicate checks); every write stays in this process and in
+the chunk's one transaction, so resume and rollback work exactly as without it.
 """
 
 import os
@@ -16,7 +16,10 @@ from multiprocessing import get_context
 from django.conf import settings
 from django.db import connection
 
+IN_FLIGHT = 2
+FIRST_CHUNK_ROWS = 1000  # this process waits for the first chunk: make it short
 _importer = None
+_chunks = None
 
 
 def wanted(run):
@@ -29,8 +32,9 @@ def wanted(run):
     return max(run.rows_estimate, run.total) >= settings.IMPORT_HELPER_MIN_ROWS
 
 
-def _start(run_id, user_id, db_name, position):
-    """Runs in the helper: Django, the same database, and an importer for the run."""
+def _start(run_id, user_id, db_name, data, chunk_rows):
+    """Runs in the helper: Django, the same database, the file's rows from the run's position and
+    an importer that has seen the rows before it."""
     import django
 
     django.setup()
@@ -39,33 +43,39 @@ def _start(run_id, user_id, db_name, position):
     connections["default"].settings_dict["NAME"] = db_name  # a test database has its own name
     from zhudai.accounts.models import User
 
-    from .importer import replay, sheet_for, target_class
+    from .importer import chunks, replay, target_class
     from .models import ImportRun
+    from .readers import open_sheet
 
-    global _importer
+    global _importer, _chunks
     run = ImportRun.objects.get(pk=run_id)
     user = User.objects.filter(pk=user_id).first() if user_id else None
+    sheet = open_sheet(data, run.file_name)
     _importer = target_class(run.target)(run, user)
     _importer.preview_rows = 0
-    if position:
-        replay(_importer, sheet_for(run), position)
+    if run.position:
+        replay(_importer, sheet, run.position)
+    _chunks = chunks(sheet.rows(start_after=run.position), chunk_rows, first=min(chunk_rows, FIRST_CHUNK_ROWS))
 
 
-def _prepare(chunk, policy):
-    return _importer.prepare(chunk, policy=policy)
+def _prepare_next(policy):
+    """The next chunk, prepared, with its last Excel row; None after the last one."""
+    chunk = next(_chunks, None)
+    return None if chunk is None else (_importer.prepare(chunk, policy=policy), chunk[-1][0])
 
 
-def run_chunks(run, user, chunks, commit, policy):
-    """Prepare `chunks` in the helper, two in flight, and `commit(prepared, last_row)` each here in order."""
-    context = get_context("spawn")
-    initargs = (run.pk, getattr(user, "pk", None), connection.settings_dict["NAME"], run.position)
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start, initargs=initargs) as pool:
-        pending = deque()
-        for chunk in chunks:
-            pending.append((pool.submit(_prepare, chunk, policy), chunk[-1][0]))
-            if len(pending) >= 2:
-                future, last_row = pending.popleft()
-                commit(future.result(), last_row)
+def run_chunks(run, user, sheet, commit, policy, chunk_rows):
+    """Read and prepare the sheet's chunks in the helper, IN_FLIGHT ahead, and
+    `commit(prepared, last_row)` each here in file order."""
+    initargs = (run.pk, getattr(user, "pk", None), connection.settings_dict["NAME"], sheet.data, chunk_rows)
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_start,
+                             initargs=initargs) as pool:
+        pending = deque(pool.submit(_prepare_next, policy) for _ in range(IN_FLIGHT))
         while pending:
-            future, last_row = pending.popleft()
-            commit(future.result(), last_row)
+            result = pending.popleft().result()
+            if result is None:
+                break
+            pending.append(pool.submit(_prepare_next, policy))
+            commit(*result)
+        for future in pending:
+            future.cancel()

@@ -339,6 +339,27 @@ def test_import_is_audited_and_encrypted(people, settings):
         assert b"13912345671" not in fh.read()
 
 
+def test_xlsx_is_read_row_by_row_with_excel_row_numbers_and_an_estimate():
+    """.xlsx streams (never a whole sheet in memory): a table starting at column C below empty
+    rows keeps Excel's row numbers, numbers stay numbers, and the size comes from <dimension>."""
+    rows = [[], [], [None, None, "姓名", "手机号", "贷款金额"], [None, None, "甲", 13912345678, 50000],
+            [], [None, None, "乙", "13912345679", 12.5]] + [[None, None, f"客户{i}", f"139{i:08d}", 1] for i in range(20)]
+    sheet = open_sheet(sheet_bytes("xlsx", rows), "a.xlsx")
+    assert (sheet.header_row, sheet.header[2:]) == (3, ["姓名", "手机号", "贷款金额"])
+    assert sheet.estimate() == len(rows) - 3
+    data = list(sheet.rows())
+    assert [n for n, _v in data[:2]] == [4, 6]
+    assert data[0][1][2:] == ["甲", 13912345678, 50000] and data[1][1][4] == 12.5
+    with pytest.raises(SheetError, match="上限"):
+        list(open_sheet(sheet_bytes("xlsx", rows), "a.xlsx", Limits(file_bytes=10**9, rows=10,
+                                                                   uncompressed_bytes=10**9)).rows())
+
+
+def test_bank_card_stored_as_a_number_fails(people):
+    run = run_import(people.lead1, sheet_bytes("xlsx", [["姓名", "手机号", "银行卡号"], ["甲", "13912345671", 6222000012345678]]))
+    assert "存成了数字" in failures(run)[(2, "银行卡号")]
+
+
 # -- limits and unreadable files -----------------------------------------------------------------
 
 def test_limits_refuse_hostile_files():
