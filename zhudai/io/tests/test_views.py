@@ -230,3 +230,25 @@ def test_xlsx_export_file_is_encrypted_and_purged_after_a_day(people, client_for
     ExportRun.objects.filter(pk=export.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
     purge_old_exports()
     assert ExportRun.objects.get().file_path == "" and not (settings.MEDIA_ROOT / export.file_path).exists()
+
+
+def test_xlsx_writer_keeps_repeated_and_empty_headers_numbers_and_an_empty_table():
+    """Rows go to the writer keyed by header text: a header an imported sheet repeats or leaves
+    empty is made unique, numbers stay numbers, text that looks like a number or formula stays
+    text, and a table without rows still has its header."""
+    import datetime
+    from decimal import Decimal
+
+    from zhudai.io.exporter import write_xlsx
+
+    out = io.BytesIO()
+    count = write_xlsx(out, ["姓名", "", "姓名", "金额", "证件号", "日期"],
+                       iter([["张三", None, "=1+1", Decimal("12.50"), "0012", datetime.date(2026, 3, 5)]]),
+                       text_columns={4})
+    cells = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()
+    assert count == 1
+    assert cells == [["姓名", "列B", "姓名 (2)", "金额", "证件号", "日期"], ["张三", "", "=1+1", 12.5, "0012", "2026-03-05"]]
+    empty = io.BytesIO()
+    assert write_xlsx(empty, ["姓名", "手机号"], iter([])) == 0
+    assert CalamineWorkbook.from_filelike(io.BytesIO(empty.getvalue())).get_sheet_by_index(0).to_python() == [
+        ["姓名", "手机号"]]
