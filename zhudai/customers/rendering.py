@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zhudai.core.chinese import mask_phone
+from zhudai.core.paging import pagination_html
 
 # No joins: with a join SQLite may drive the query from the small stage table and sort a whole team.
 # Stage, channel and owner names come from `lookup_names()` instead.
@@ -72,6 +73,13 @@ ROW = (
     '<td>{owner}</td><td class="num hide-sm">{amount}</td><td>{next}</td>'
     '<td class="hide-sm muted">{created}</td></tr>'
 )
+
+
+def table_html(page, sort, query, list_url):
+    """The list's table and pager: what the page shows and what an HTMX sort or page swaps in."""
+    return mark_safe(  # noqa: S308  each part is escaped where it is built
+        f'<div class="table-wrap"><table class="data">{table_head(sort, query)}'
+        f'<tbody>{rows_html(list(page), list_url)}</tbody></table></div>{pagination_html(page, query)}')
 
 
 def rows_html(rows, list_url):

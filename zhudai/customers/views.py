@@ -48,13 +48,11 @@ def customer_list(request):
     query = params.copy()
     query.pop("page", None)
     list_url = reverse("customers:list")
-    context = {
-        "page": page, "query": query.urlencode(), "sort": params.get("sort", "-created"),
-        "rows_html": rendering.rows_html(list(page), list_url),
-    }
-    context["table_head"] = rendering.table_head(context["sort"], context["query"])
+    sort, query = params.get("sort", "-created"), query.urlencode()
+    table = rendering.table_html(page, sort, query, list_url)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-table":
-        return render(request, "customers/_list_table.html", context)
+        return HttpResponse(table)
+    context = {"page": page, "query": query, "sort": sort, "table": table}
 
     def panel_context():
         return {

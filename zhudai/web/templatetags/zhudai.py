@@ -1,6 +1,7 @@
 from django import template
 
 from zhudai.core.chinese import GENDER_MALE
+from zhudai.core.paging import pagination_html
 
 register = template.Library()
 
@@ -21,3 +22,9 @@ def money(value):
     if value in (None, ""):
         return ""
     return f"¥{value:,.2f}"
+
+
+@register.simple_tag
+def pagination(page, query=""):
+    """{% pagination page query %}: the pager under a list (core.paging.pagination_html)."""
+    return pagination_html(page, query or "")
