@@ -18,35 +18,38 @@ from .choices import DataScope
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, permission=None):
-        """Rows `user` may see; empty without the permission (the model's view permission by default)."""
+    def scope_lookup(self, user, permission=None):
+        """`user`'s scope on this model as filter arguments: None when they may see nothing (not
+        logged in, or without the permission: the model's view permission by default), {} for
+        everything, else one lookup, {"owner_id": 7} or {"org_unit_id": 3} or {"org_unit_id__in": [3, 4]}."""
         model = self.model
         permission = permission or model.scope_view_permission
         if user is None or not user.is_authenticated or not user.has_perm(permission):
-            return self.none()
+            return None
         scope = user.data_scope
         if scope == DataScope.ALL:
-            return self
+            return {}
         if scope in (DataScope.TEAM, DataScope.DEPARTMENT) and user.scope_unit_ids:
             units = user.scope_unit_ids
             if len(units) == 1:
-                return self.filter(**{f"{model.scope_unit_field}_id": units[0]})
-            return self.filter(**{f"{model.scope_unit_field}_id__in": units})
-        return self.filter(**{f"{model.scope_owner_field}_id": user.pk})
+                return {f"{model.scope_unit_field}_id": units[0]}
+            return {f"{model.scope_unit_field}_id__in": list(units)}
+        return {f"{model.scope_owner_field}_id": user.pk}
+
+    def visible_to(self, user, permission=None):
+        """Rows `user` may see; empty without the permission (the model's view permission by default)."""
+        lookup = self.scope_lookup(user, permission)
+        if lookup is None:
+            return self.none()
+        return self.filter(**lookup) if lookup else self
 
     def outside_scope_of(self, user, permission=None):
         """Rows outside `user`'s data scope (everything without the permission): what a widening rule,
         such as "the handler of a task sees its application", has to add."""
-        model = self.model
-        permission = permission or model.scope_view_permission
-        if user is None or not user.is_authenticated or not user.has_perm(permission):
+        lookup = self.scope_lookup(user, permission)
+        if lookup is None:
             return self
-        scope = user.data_scope
-        if scope == DataScope.ALL:
-            return self.none()
-        if scope in (DataScope.TEAM, DataScope.DEPARTMENT) and user.scope_unit_ids:
-            return self.exclude(**{f"{model.scope_unit_field}_id__in": user.scope_unit_ids})
-        return self.exclude(**{f"{model.scope_owner_field}_id": user.pk})
+        return self.exclude(**lookup) if lookup else self.none()
 
     def is_visible(self, user, pk, permission=None):
         return self.visible_to(user, permission).filter(pk=pk).exists()

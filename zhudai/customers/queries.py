@@ -1,6 +1,7 @@
 """Reads for customer pages: every one starts from the user's data scope."""
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -77,3 +78,76 @@ def sensitive_rows(user, obj):
                      bool(value) and masking.can_reveal(user, field.kind)))
     return rows
 
+
+
+class ScopedList:
+    """The unfiltered customer list of one user, the page people open most: its bounded count and
+    its pages, by SQL compiled once per shape (scope lookup, number of units, sort) and run with
+    this user's scope values as parameters.
+
+    Building the scoped queryset, its values() and compiling both statements cost the ORM more
+    than the database took to run them (~0.9 ms against ~0.8 ms for a salesperson at 1,000,000
+    customers). The statements are the ORM's own, compiled from a queryset of the same shape, so
+    scope and order are exactly those of `visible_customers(user)` with `filters.ordering(sort)`.
+    Returns pages of `rendering.ROW_VALUES` dicts, like `.values()`.
+    """
+
+    def __init__(self, user, sort):
+        from django.db import connections
+
+        lookup = Customer.objects.scope_lookup(user)
+        if lookup is None:
+            raise ValueError("the user may not see customers")
+        field, value = next(iter(lookup.items()), (None, None))
+        values = list(value) if isinstance(value, (list, tuple)) else ([] if field is None else [value])
+        self.params = values
+        self.statements = _list_statements(field, len(values), sort or "-created")
+        self.connection = connections[Customer.objects.db]
+
+    def count(self, cap):
+        with self.connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM ({self.statements.keys} LIMIT {int(cap) + 1}) keys", self.params)
+            return cur.fetchone()[0]
+
+    def __getitem__(self, window):
+        start, stop = window.start or 0, window.stop
+        statements, connection = self.statements, self.connection
+        with connection.cursor() as cur:
+            cur.execute(f"{statements.rows} LIMIT {int(stop - start)} OFFSET {int(start)}", self.params)
+            rows = cur.fetchall()
+        names, converters = statements.names, statements.converters
+        page = []
+        for row in rows:
+            row = list(row)
+            for n, (functions, expression) in converters:
+                value = row[n]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[n] = value
+            page.append(dict(zip(names, row)))
+        return page
+
+
+class _Statements:
+    def __init__(self, rows, keys, names, converters):
+        self.rows, self.keys, self.names, self.converters = rows, keys, names, converters
+
+
+@lru_cache(maxsize=256)
+def _list_statements(field, arity, sort):
+    """The row and key statements of ScopedList for one shape, compiled by the ORM from a queryset
+    with stand-in scope values (the values are parameters, so the SQL is the same for every user)."""
+    from .filters import ordering
+    from .rendering import ROW_VALUES
+
+    stand_in = {} if field is None else {field: list(range(1, arity + 1)) if field.endswith("__in") else 1}
+    base = Customer.objects.filter(**stand_in)
+    rows = base.order_by(*ordering(sort)).values(*ROW_VALUES)
+    compiler = rows.query.get_compiler(rows.db)
+    rows_sql, params = compiler.as_sql()
+    keys_sql, key_params = base.order_by().values("pk").query.sql_with_params()
+    if len(params) != arity or len(key_params) != arity:  # a statement with parameters of its own
+        raise ValueError(f"unexpected parameters in the customer list statements: {params!r}")
+    fields = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+    converters = list(compiler.get_converters(fields).items())
+    return _Statements(rows_sql, keys_sql, list(rows.query.values_select), converters)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhudai.core.errors import error_text
-from zhudai.core.paging import CappedPaginator
+from zhudai.core.paging import LIST_COUNT_CAP, CappedPaginator
 from zhudai.core.uploads import file_response
 
 from . import queries, rendering, services
@@ -27,23 +27,22 @@ PAGE_SIZES = (20, 50, 100)
 @permission_required("customer.view", raise_exception=True)
 def customer_list(request):
     user, params = request.user, request.GET
-    customers = queries.visible_customers(user)
-    filterset = None
-    if has_filters(params):
-        filterset = CustomerFilterSet(params, queryset=customers, user=user)
-        customers = filterset.qs
-    else:
-        customers = customers.order_by(*ordering(params.get("sort")))
     try:
         per_page = int(params.get("per_page", 20))
     except ValueError:
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
-    # The row query has no joins (see rendering.ROW_VALUES), so its COUNT is a plain scoped count.
-    paginator = CappedPaginator(customers.values(*rendering.ROW_VALUES), per_page)
-    if filterset is not None and paginator.count > DENSE_MATCHES:
-        dense = filterset.dense_rows()
-        paginator.rows = dense.values(*rendering.ROW_VALUES) if dense is not None else None
+    filterset = None
+    if has_filters(params):
+        filterset = CustomerFilterSet(params, queryset=queries.visible_customers(user), user=user)
+        # The row query has no joins (see rendering.ROW_VALUES), so its COUNT is a plain scoped count.
+        paginator = CappedPaginator(filterset.qs.values(*rendering.ROW_VALUES), per_page)
+        if paginator.count > DENSE_MATCHES:
+            dense = filterset.dense_rows()
+            paginator.rows = dense.values(*rendering.ROW_VALUES) if dense is not None else None
+    else:
+        listing = queries.ScopedList(user, params.get("sort"))
+        paginator = CappedPaginator(listing, per_page, rows=listing, known_count=listing.count(LIST_COUNT_CAP))
     page = paginator.get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
@@ -56,7 +55,8 @@ def customer_list(request):
 
     def panel_context():
         return {
-            "filterset": filterset or CustomerFilterSet(params or None, queryset=customers, user=user),
+            "filterset": filterset or CustomerFilterSet(params or None, queryset=queries.visible_customers(user),
+                                                        user=user),
             "sort": context["sort"], "saved_filters": SavedFilter.objects.filter(user=user),
             "assign_form": AssignForm(user=user) if user.has_perm("customer.assign") else None,
             "tags": Tag.objects.all(),

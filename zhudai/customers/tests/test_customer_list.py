@@ -176,3 +176,32 @@ def test_dense_prefix_search_pages_the_same_rows(people, client_for, monkeypatch
     if connection.vendor == "sqlite":
         assert any('+"customers_customer"."name"' in q["sql"] for q in queries.captured_queries)
     assert names(client.get("/customers/?q=王&sort=name")) == [f"王{n}" for n in range(6)]
+
+
+def test_unfiltered_list_statements_match_the_orm_for_every_scope_and_sort(people, units):
+    """The unfiltered list runs statements compiled once per shape (queries.ScopedList): for every
+    scope (own, team, several units, all) and sort they return what the scoped queryset returns."""
+    from zhudai.accounts.choices import DataScope
+    from zhudai.accounts.models import Role
+    from zhudai.customers import queries
+    from zhudai.customers.filters import SORTS, ordering
+    from zhudai.customers.rendering import ROW_VALUES
+
+    now = timezone.now()
+    for n, owner in enumerate([people.sales1, people.sales2, people.sales3, people.lead1] * 4):
+        factories.customer(owner, name=f"客户{n % 5}", expected_amount=(n % 3) * 10000 or None,
+                           next_follow_up_at=now + datetime.timedelta(days=n % 4) if n % 2 else None)
+    department = Role.objects.create(code="dept", name="部门经理", data_scope=DataScope.DEPARTMENT,
+                                     permissions=["customer.view"])
+    people.lead2.role = department
+    people.lead2.org_unit = people.lead1.org_unit.parent
+    people.lead2.save()
+    viewers = [people.sales1, people.lead1, people.gm, type(people.lead2).objects.get(pk=people.lead2.pk)]
+    assert len(viewers[-1].scope_unit_ids) > 1
+    for user in viewers:
+        for sort in [*SORTS, *(f"-{key}" for key in SORTS), "", "bogus"]:
+            expected = list(queries.visible_customers(user).order_by(*ordering(sort)).values(*ROW_VALUES))
+            listing = queries.ScopedList(user, sort)
+            assert listing[0:100] == expected, (user.username, sort)
+            assert listing[3:7] == expected[3:7]
+            assert listing.count(5) == min(len(expected), 6)
