@@ -100,8 +100,11 @@ class ScopedList:
             raise ValueError("the user may not see customers")
         field, value = next(iter(lookup.items()), (None, None))
         values = list(value) if isinstance(value, (list, tuple)) else ([] if field is None else [value])
+        from .filters import SORTS
+
+        sort = sort if sort and sort.lstrip("-") in SORTS else "-created"  # what ordering() falls back to
         self.params = values
-        self.statements = _list_statements(field, len(values), sort or "-created")
+        self.statements = _list_statements(field, len(values), sort)
         self.connection = connections[Customer.objects.db]
 
     def count(self, cap):
@@ -138,16 +141,20 @@ def _list_statements(field, arity, sort):
     """The row and key statements of ScopedList for one shape, compiled by the ORM from a queryset
     with stand-in scope values (the values are parameters, so the SQL is the same for every user)."""
     from .filters import ordering
-    from .rendering import ROW_VALUES
+    from .rendering import ROW_VALUES, with_tag_names
 
     stand_in = {} if field is None else {field: list(range(1, arity + 1)) if field.endswith("__in") else 1}
     base = Customer.objects.filter(**stand_in)
-    rows = base.order_by(*ordering(sort)).values(*ROW_VALUES)
+    rows = with_tag_names(base).order_by(*ordering(sort)).values(*ROW_VALUES)
     compiler = rows.query.get_compiler(rows.db)
     rows_sql, params = compiler.as_sql()
     keys_sql, key_params = base.order_by().values("pk").query.sql_with_params()
     if len(params) != arity or len(key_params) != arity:  # a statement with parameters of its own
         raise ValueError(f"unexpected parameters in the customer list statements: {params!r}")
     fields = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+    # (column, (functions, expression)): the backend's and the fields' from-database converters,
+    # pure functions of the value, called with the connection that ran the statement.
     converters = list(compiler.get_converters(fields).items())
-    return _Statements(rows_sql, keys_sql, list(rows.query.values_select), converters)
+    query = rows.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]  # as ValuesIterable
+    return _Statements(rows_sql, keys_sql, names, converters)

@@ -36,10 +36,11 @@ def customer_list(request):
     if has_filters(params):
         filterset = CustomerFilterSet(params, queryset=queries.visible_customers(user), user=user)
         # The row query has no joins (see rendering.ROW_VALUES), so its COUNT is a plain scoped count.
-        paginator = CappedPaginator(filterset.qs.values(*rendering.ROW_VALUES), per_page)
+        rows = rendering.with_tag_names(filterset.qs)
+        paginator = CappedPaginator(rows.values(*rendering.ROW_VALUES), per_page)
         if paginator.count > DENSE_MATCHES:
             dense = filterset.dense_rows()
-            paginator.rows = dense.values(*rendering.ROW_VALUES) if dense is not None else None
+            paginator.rows = rendering.with_tag_names(dense).values(*rendering.ROW_VALUES) if dense is not None else None
     else:
         listing = queries.ScopedList(user, params.get("sort"))
         paginator = CappedPaginator(listing, per_page, rows=listing, known_count=listing.count(LIST_COUNT_CAP))

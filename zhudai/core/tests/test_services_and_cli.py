@@ -48,3 +48,37 @@ def test_demo_command_builds_the_firm(capsys):
     assert Customer.objects.filter(owner__username="sales3", city="吴忠").exists()
     call_command("demo", if_empty=True)
     assert Customer.objects.count() == 30
+
+
+def test_checkpoint_at_end_holds_sqlite_log_copies_until_the_end(tmp_path, settings):
+    """An import's chunks commit without copying SQLite's log back each time; at the end the
+    connection's own setting is back."""
+    from django.db import connection
+
+    from zhudai.core.bulk import checkpoint_at_end
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite pragma")
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    db = DatabaseWrapper({**connection.settings_dict, "NAME": str(tmp_path / "wal.sqlite3"), "TEST": {}})
+    try:
+        with db.cursor() as cur:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("CREATE TABLE t (x)")
+        with checkpoint_at_end(db):
+            with db.cursor() as cur:
+                cur.execute("PRAGMA wal_autocheckpoint")
+                assert cur.fetchone()[0] == 0
+                cur.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(5000)])
+        with db.cursor() as cur:
+            cur.execute("PRAGMA wal_autocheckpoint")
+            assert cur.fetchone()[0] == 1000
+            cur.execute("SELECT COUNT(*) FROM t")
+            assert cur.fetchone()[0] == 5000
+        with checkpoint_at_end(connection):  # the in-memory test database: no log, nothing changed
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA wal_autocheckpoint")
+                assert cur.fetchone()[0] == 1000
+    finally:
+        db.close()

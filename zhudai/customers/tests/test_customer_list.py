@@ -75,7 +75,10 @@ def test_list_page_queries_do_not_grow_with_rows(people, client_for, django_asse
     client = client_for(people.sales1)
     client.get(reverse("customers:list"))
     with django_assert_max_num_queries(12):
-        client.get(reverse("customers:list"), {"per_page": 50})
+        page = client.get(reverse("customers:list"), {"per_page": 50}).content.decode()
+    assert page.count('<span class="badge">优质客户</span>') == 40  # the tags come with the rows
+    filtered = client.get(reverse("customers:list"), {"q": "客户1"}).content.decode()
+    assert filtered.count('<span class="badge">优质客户</span>') == 11
 
 
 def test_saved_filters(people, client_for, some_customers):
@@ -185,12 +188,14 @@ def test_unfiltered_list_statements_match_the_orm_for_every_scope_and_sort(peopl
     from zhudai.accounts.models import Role
     from zhudai.customers import queries
     from zhudai.customers.filters import SORTS, ordering
-    from zhudai.customers.rendering import ROW_VALUES
+    from zhudai.customers.rendering import ROW_VALUES, with_tag_names
 
     now = timezone.now()
+    tags = [Tag.objects.create(name="优质客户"), Tag.objects.create(name="急用")]
     for n, owner in enumerate([people.sales1, people.sales2, people.sales3, people.lead1] * 4):
-        factories.customer(owner, name=f"客户{n % 5}", expected_amount=(n % 3) * 10000 or None,
-                           next_follow_up_at=now + datetime.timedelta(days=n % 4) if n % 2 else None)
+        customer = factories.customer(owner, name=f"客户{n % 5}", expected_amount=(n % 3) * 10000 or None,
+                                      next_follow_up_at=now + datetime.timedelta(days=n % 4) if n % 2 else None)
+        customer.tags.add(*tags[: n % 3])
     department = Role.objects.create(code="dept", name="部门经理", data_scope=DataScope.DEPARTMENT,
                                      permissions=["customer.view"])
     people.lead2.role = department
@@ -200,7 +205,8 @@ def test_unfiltered_list_statements_match_the_orm_for_every_scope_and_sort(peopl
     assert len(viewers[-1].scope_unit_ids) > 1
     for user in viewers:
         for sort in [*SORTS, *(f"-{key}" for key in SORTS), "", "bogus"]:
-            expected = list(queries.visible_customers(user).order_by(*ordering(sort)).values(*ROW_VALUES))
+            expected = list(with_tag_names(queries.visible_customers(user)).order_by(*ordering(sort))
+                            .values(*ROW_VALUES))
             listing = queries.ScopedList(user, sort)
             assert listing[0:100] == expected, (user.username, sort)
             assert listing[3:7] == expected[3:7]
