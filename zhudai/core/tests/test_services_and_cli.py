@@ -50,7 +50,7 @@ def test_demo_command_builds_the_firm(capsys):
     assert Customer.objects.count() == 30
 
 
-def test_checkpoint_at_end_holds_sqlite_log_copies_until_the_end(tmp_path, settings):
+def test_checkpoint_at_end_holds_sqlite_log_copies_until_the_end(db, tmp_path):
     """An import's chunks commit without copying SQLite's log back each time; at the end the
     connection's own setting is back."""
     from django.db import connection
