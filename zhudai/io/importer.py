@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from zhudai.audit.choices import Action
 from zhudai.audit.services import record
-from zhudai.core.bulk import RowWriter, checkpoint_at_end
+from zhudai.core.bulk import RowWriter, fewer_checkpoints
 from zhudai.security.crypto import cipher
 
 from . import pipeline
@@ -194,7 +194,7 @@ def execute(run, user, *, on_progress=None):
             on_progress(ImportRun.objects.get(pk=run.pk))
 
     try:
-        with checkpoint_at_end():
+        with fewer_checkpoints():
             if pipeline.wanted(run):
                 pipeline.run_chunks(run, user, sheet, commit, policy, CHUNK_ROWS)
             else:

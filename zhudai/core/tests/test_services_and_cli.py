@@ -50,12 +50,12 @@ def test_demo_command_builds_the_firm(capsys):
     assert Customer.objects.count() == 30
 
 
-def test_checkpoint_at_end_holds_sqlite_log_copies_until_the_end(db, tmp_path):
-    """An import's chunks commit without copying SQLite's log back each time; at the end the
-    connection's own setting is back."""
+def test_fewer_checkpoints_lets_sqlite_log_grow_to_a_bound_during_bulk_work(db, tmp_path):
+    """An import's chunks commit without copying SQLite's log back after each one (up to a bound:
+    never would let it grow without end); at the end the connection's own setting is back."""
     from django.db import connection
 
-    from zhudai.core.bulk import checkpoint_at_end
+    from zhudai.core.bulk import BULK_CHECKPOINT_PAGES, fewer_checkpoints
 
     if connection.vendor != "sqlite":
         pytest.skip("a SQLite pragma")
@@ -66,17 +66,17 @@ def test_checkpoint_at_end_holds_sqlite_log_copies_until_the_end(db, tmp_path):
         with db.cursor() as cur:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("CREATE TABLE t (x)")
-        with checkpoint_at_end(db):
+        with fewer_checkpoints(db):
             with db.cursor() as cur:
                 cur.execute("PRAGMA wal_autocheckpoint")
-                assert cur.fetchone()[0] == 0
+                assert cur.fetchone()[0] == BULK_CHECKPOINT_PAGES
                 cur.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(5000)])
         with db.cursor() as cur:
             cur.execute("PRAGMA wal_autocheckpoint")
             assert cur.fetchone()[0] == 1000
             cur.execute("SELECT COUNT(*) FROM t")
             assert cur.fetchone()[0] == 5000
-        with checkpoint_at_end(connection):  # the in-memory test database: no log, nothing changed
+        with fewer_checkpoints(connection):  # the in-memory test database: no log, nothing changed
             with connection.cursor() as cur:
                 cur.execute("PRAGMA wal_autocheckpoint")
                 assert cur.fetchone()[0] == 1000
