@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -79,7 +80,6 @@ def sensitive_rows(user, obj):
     return rows
 
 
-
 class ScopedList:
     """The unfiltered customer list of one user, the page people open most: its bounded count and
     its pages, by SQL compiled once per shape (scope lookup, number of units, sort) and run with
@@ -95,13 +95,13 @@ class ScopedList:
     def __init__(self, user, sort):
         from django.db import connections
 
+        from .filters import SORTS
+
         lookup = Customer.objects.scope_lookup(user)
         if lookup is None:
             raise ValueError("the user may not see customers")
         field, value = next(iter(lookup.items()), (None, None))
         values = list(value) if isinstance(value, (list, tuple)) else ([] if field is None else [value])
-        from .filters import SORTS
-
         sort = sort if sort and sort.lstrip("-") in SORTS else "-created"  # what ordering() falls back to
         self.params = values
         self.statements = _list_statements(field, len(values), sort)
@@ -131,9 +131,11 @@ class ScopedList:
         return page
 
 
-class _Statements:
-    def __init__(self, rows, keys, names, converters):
-        self.rows, self.keys, self.names, self.converters = rows, keys, names, converters
+class _Statements(NamedTuple):
+    rows: str  # the page's SELECT, ordered, without LIMIT
+    keys: str  # the ids of the same rows, unordered, for the bounded count
+    names: list  # the page's column names, as values() names them
+    converters: list  # [(column, (functions, expression))]
 
 
 @lru_cache(maxsize=256)
