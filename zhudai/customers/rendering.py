@@ -94,10 +94,12 @@ ROW = (
 )
 
 
-def table_html(page, sort, query, list_url):
-    """The list's table and pager: what the page shows and what an HTMX sort or page swaps in."""
+def table_html(page, sort, query, list_url, *, head_query):
+    """The list's table and pager: what the page shows and what an HTMX sort or page swaps in.
+    `query`: the list's query string without its page (for the pager); `head_query`: without its
+    sort either (for the column links)."""
     return mark_safe(  # noqa: S308  each part is escaped where it is built
-        f'<div class="table-wrap"><table class="data">{table_head(sort, query)}'
+        f'<div class="table-wrap"><table class="data">{table_head(sort, head_query)}'
         f'<tbody>{rows_html(list(page), list_url)}</tbody></table></div>{pagination_html(page, query)}')
 
 

@@ -47,9 +47,11 @@ def customer_list(request):
     page = paginator.get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
-    list_url = reverse("customers:list")
-    sort, query = params.get("sort", "-created"), query.urlencode()
-    table = rendering.table_html(page, sort, query, list_url)
+    sort, list_url = params.get("sort", "-created"), reverse("customers:list")
+    unsorted = query.copy()
+    unsorted.pop("sort", None)  # the column links add their own
+    query = query.urlencode()
+    table = rendering.table_html(page, sort, query, list_url, head_query=unsorted.urlencode())
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-table":
         return HttpResponse(table)
     context = {"page": page, "query": query, "sort": sort, "table": table}

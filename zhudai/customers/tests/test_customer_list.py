@@ -211,3 +211,12 @@ def test_unfiltered_list_statements_match_the_orm_for_every_scope_and_sort(peopl
             assert listing[0:100] == expected, (user.username, sort)
             assert listing[3:7] == expected[3:7]
             assert listing.count(5) == min(len(expected), 6)
+
+
+def test_column_links_replace_the_sort_and_keep_the_filters(people, client_for, some_customers):
+    client = client_for(people.sales1)
+    page = client.get(reverse("customers:list"), {"sort": "name", "page": 1}).content.decode()
+    assert 'href="?sort=-name"' in page and "sort=name&amp;sort" not in page
+    table = client.get(reverse("customers:list"), {"sort": "-next", "stage": "1"}, HTTP_HX_REQUEST="true",
+                       HTTP_HX_TARGET="customer-table").content.decode()
+    assert 'href="?stage=1&amp;sort=next"' in table and "sort=-next&amp;sort" not in table
