@@ -36,15 +36,13 @@ class CappedPaginator(Paginator):
         # Without ORDER BY and with the key alone, the bounded count stops at cap + 1 matches. The
         # COUNT is wrapped around the compiled select by hand: QuerySet.count() on a slice builds
         # an aggregation subquery through the ORM, which cost more than counting the rows.
-        keys = self.object_list.order_by().values("pk")[: self.cap + 1]
+        keys = self.object_list.order_by().values("pk")
         try:
             sql, params = keys.query.sql_with_params()
         except EmptyResultSet:
             counted = 0
         else:
-            with connections[keys.db].cursor() as cur:
-                cur.execute(f"SELECT COUNT(*) FROM ({sql}) keys", params)
-                counted = cur.fetchone()[0]
+            counted = bounded_count(connections[keys.db], sql, params, self.cap)
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
@@ -54,6 +52,14 @@ class CappedPaginator(Paginator):
         top = min(bottom + self.per_page, self.count) if self.orphans == 0 else bottom + self.per_page
         source = self.rows if self.rows is not None else self.object_list
         return self._get_page(source[bottom:top], number, self)
+
+
+def bounded_count(connection, keys_sql, params, cap):
+    """How many rows `keys_sql` (a SELECT of ids, without ORDER BY or LIMIT) returns, counting no
+    further than cap + 1."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM ({keys_sql} LIMIT {int(cap) + 1}) keys", params)
+        return cur.fetchone()[0]
 
 
 def pagination_html(page, query=""):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from zhudai.accounts.scoping import access_object
 from zhudai.audit.models import AuditEvent
 from zhudai.audit.services import subject_key
+from zhudai.core.paging import bounded_count
 from zhudai.engines.forms import types
 from zhudai.engines.forms.models import FieldDefinition
 from zhudai.security import masking
@@ -108,9 +109,7 @@ class ScopedList:
         self.connection = connections[Customer.objects.db]
 
     def count(self, cap):
-        with self.connection.cursor() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM ({self.statements.keys} LIMIT {int(cap) + 1}) keys", self.params)
-            return cur.fetchone()[0]
+        return bounded_count(self.connection, self.statements.keys, self.params, cap)
 
     def __getitem__(self, window):
         start, stop = window.start or 0, window.stop

@@ -43,7 +43,7 @@ def customer_list(request):
             paginator.rows = rendering.with_tag_names(dense).values(*rendering.ROW_VALUES) if dense is not None else None
     else:
         listing = queries.ScopedList(user, params.get("sort"))
-        paginator = CappedPaginator(listing, per_page, rows=listing, known_count=listing.count(LIST_COUNT_CAP))
+        paginator = CappedPaginator(listing, per_page, known_count=listing.count(LIST_COUNT_CAP))
     page = paginator.get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)

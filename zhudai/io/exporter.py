@@ -111,21 +111,14 @@ def _cell(value):
 def unique_header(header):
     """Header texts, each different: an empty one is named after its column (列F), a repeated one
     gets its number (姓名 (2))."""
+    from xlsxwriter.utility import xl_col_to_name
+
     out, seen = [], set()
     for n, title in enumerate(header):
-        title = str(title or "") or _("列%(c)s") % {"c": column_letter(n)}
+        title = str(title or "") or _("列%(c)s") % {"c": xl_col_to_name(n)}
         name, k = title, 2
         while name in seen:
             name, k = f"{title} ({k})", k + 1
         seen.add(name)
         out.append(name)
     return out
-
-
-def column_letter(index):
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

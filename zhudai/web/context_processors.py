@@ -54,15 +54,10 @@ def _url(name):
 
 
 @lru_cache(maxsize=1)
-def _assets():
-    # Static names are fixed for the life of the process (a new collectstatic needs a restart anyway).
-    return {key: static(path) for key, path in ASSETS.items()}
-
-
-@lru_cache(maxsize=1)
 def _head():
-    """The <head>'s icon, style sheet and scripts."""
-    a = {key: escape(url) for key, url in _assets().items()}
+    """The <head>'s icon, style sheet and scripts. Static names are fixed for the life of the
+    process (a new collectstatic needs a restart anyway)."""
+    a = {key: escape(static(path)) for key, path in ASSETS.items()}
     return mark_safe(  # noqa: S308  escaped above
         f'<link rel="icon" href="{a["icon"]}" type="image/svg+xml">\n  <link rel="stylesheet" href="{a["css"]}">\n'
         f'  <script src="{a["htmx"]}" defer></script>\n  <script src="{a["alpine"]}" defer></script>\n'
@@ -71,8 +66,10 @@ def _head():
 
 @lru_cache(maxsize=16)
 def _labels(language):
-    return {key: escape(_(text)) for key, text in (
-        ("site", "助贷管理系统"), ("nav", "主导航"), ("inbox", "消息"), ("password", "修改密码"), ("logout", "退出"))}
+    """The layout's words, escaped once and marked safe: for the template and the top bar alike."""
+    labels = {"site": _("助贷管理系统"), "nav": _("主导航"), "inbox": _("消息"), "password": _("修改密码"),
+              "logout": _("退出")}
+    return {key: mark_safe(escape(text)) for key, text in labels.items()}  # noqa: S308  escaped
 
 
 def _topbar(labels, user, unread, token):
