@@ -16,7 +16,7 @@ from zhudai.core.paging import LIST_COUNT_CAP, CappedPaginator
 from zhudai.core.uploads import file_response
 
 from . import queries, rendering, services
-from .filters import DENSE_MATCHES, CustomerFilterSet, has_filters, ordering
+from .filters import DENSE_MATCHES, CustomerFilterSet, has_filters
 from .forms import AssignForm, AttachmentForm, CustomerForm, FollowUpForm, MergeForm, RelatedPersonForm
 from .models import Customer, RelatedPerson, SavedFilter, Tag
 
