@@ -139,15 +139,15 @@ class PeakSampler:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    @staticmethod
-    def _rss_kb(pid):
+    PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+    @classmethod
+    def _rss_kb(cls, pid):
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
+            with open(f"/proc/{pid}/statm", "rb") as fh:  # VmRSS in pages, cheaper than parsing status
+                return int(fh.read().split()[1]) * cls.PAGE_KB
+        except (OSError, IndexError, ValueError):
+            return 0
 
     def _tree(self, pid):
         pids = [pid]

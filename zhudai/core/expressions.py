@@ -17,22 +17,13 @@ import datetime
 import decimal
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
-import rule_engine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rule_engine import DataType as T
-from rule_engine import builtins as rule_builtins
-from rule_engine import errors
 
-KINDS = {
-    "string": T.STRING,
-    "number": T.FLOAT,
-    "boolean": T.BOOLEAN,
-    "datetime": T.NULLABLE(T.DATETIME),
-    "list": T.ARRAY(T.STRING),
-}
+KINDS = ("string", "number", "boolean", "datetime", "list")
 EMPTY = {"string": "", "number": decimal.Decimal(0), "boolean": False, "datetime": None, "list": ()}
 
 
@@ -71,60 +62,81 @@ def today():
     return _as_datetime(timezone.localdate())
 
 
-NULL_DT = T.NULLABLE(T.DATETIME)
+# name: (callable, return type, argument types), types by name (see _engine)
 FUNCTIONS = {
-    # name: (callable, return type, argument types)
-    "days_since": (days_since, T.FLOAT, (NULL_DT,)),
-    "hours_since": (hours_since, T.FLOAT, (NULL_DT,)),
-    "days_until": (days_until, T.FLOAT, (NULL_DT,)),
-    "today": (today, T.DATETIME, ()),
+    "days_since": (days_since, "FLOAT", ("NULL_DT",)),
+    "hours_since": (hours_since, "FLOAT", ("NULL_DT",)),
+    "days_until": (days_until, "FLOAT", ("NULL_DT",)),
+    "today": (today, "DATETIME", ()),
 }
 
 
-class _Context(rule_engine.Context):
-    """A rule-engine context without `$range` / `$random` and with our helper functions."""
-
-    def __init__(self, schema):
-        self._schema = schema
-        types = _types(schema)
-        types.update({name: T.FUNCTION(name, return_type=ret, argument_types=args, minimum_arguments=len(args))
-                      for name, (_f, ret, args) in FUNCTIONS.items()})
-        super().__init__(type_resolver=rule_engine.type_resolver_from_dict(types), resolver=_resolve,
-                         default_timezone=timezone.get_default_timezone(), mapping_attribute_lookup=False)
-        defaults = rule_builtins.Builtins.from_defaults(timezone=self.default_timezone)
-        kept = {k: defaults[k] for k in ("now", "today", "abs", "any", "all", "sum", "max", "min")}
-        kept["now"] = rule_builtins.BuiltinValueGenerator(lambda _b: _now())
-        kept["today"] = rule_builtins.BuiltinValueGenerator(lambda _b: today())
-        self.builtins = rule_builtins.Builtins(
-            kept, timezone=self.default_timezone,
-            value_types={k: defaults.resolve_type(k) for k in kept},
-        )
-
-    def resolve_type(self, name, scope=None):
-        # Built-ins outside the kept set ($range, $random, …) are refused when the text is parsed.
-        if scope == rule_builtins.Builtins.scope_name and name not in self.builtins:
-            raise errors.SymbolResolutionError(name, symbol_scope=scope)
-        return super().resolve_type(name, scope)
+class _Engine(NamedTuple):
+    Rule: type
+    Context: type
+    errors: object
 
 
-def _resolve(thing, name):
-    if name in FUNCTIONS:
-        return FUNCTIONS[name][0]
-    try:
-        return thing[name]
-    except KeyError:
-        raise errors.SymbolResolutionError(name) from None
+@lru_cache(maxsize=1)
+def _engine():
+    """rule-engine, imported on first use: it builds its parser tables when imported (0.5-0.9 s),
+    and every process loads this module at start-up (web and worker processes, an import's helper)
+    while few of them ever parse an expression."""
+    import rule_engine
+    from rule_engine import DataType as T
+    from rule_engine import builtins as rule_builtins
+    from rule_engine import errors
 
+    types = {"FLOAT": T.FLOAT, "DATETIME": T.DATETIME, "NULL_DT": T.NULLABLE(T.DATETIME)}
+    kinds = {"string": T.STRING, "number": T.FLOAT, "boolean": T.BOOLEAN, "datetime": T.NULLABLE(T.DATETIME),
+             "list": T.ARRAY(T.STRING)}
 
-def _types(schema, prefix=""):
-    types = {}
-    for name, kind in schema.items():
-        if isinstance(kind, dict):
-            types[name] = T.OBJECT(f"{prefix}{name}", attributes=_types(kind, f"{prefix}{name}."),
-                                   accessor=lambda value, key: value[key])
-        else:
-            types[name] = KINDS[kind]
-    return types
+    def resolve(thing, name):
+        if name in FUNCTIONS:
+            return FUNCTIONS[name][0]
+        try:
+            return thing[name]
+        except KeyError:
+            raise errors.SymbolResolutionError(name) from None
+
+    def schema_types(schema, prefix=""):
+        found = {}
+        for name, kind in schema.items():
+            if isinstance(kind, dict):
+                found[name] = T.OBJECT(f"{prefix}{name}", attributes=schema_types(kind, f"{prefix}{name}."),
+                                       accessor=lambda value, key: value[key])
+            else:
+                found[name] = kinds[kind]
+        return found
+
+    class Context(rule_engine.Context):
+        """A rule-engine context without `$range` / `$random` and with our helper functions."""
+
+        def __init__(self, schema):
+            self._schema = schema
+            declared = schema_types(schema)
+            declared.update({
+                name: T.FUNCTION(name, return_type=types[ret], argument_types=tuple(types[a] for a in args),
+                                 minimum_arguments=len(args))
+                for name, (_f, ret, args) in FUNCTIONS.items()})
+            super().__init__(type_resolver=rule_engine.type_resolver_from_dict(declared), resolver=resolve,
+                             default_timezone=timezone.get_default_timezone(), mapping_attribute_lookup=False)
+            defaults = rule_builtins.Builtins.from_defaults(timezone=self.default_timezone)
+            kept = {k: defaults[k] for k in ("now", "today", "abs", "any", "all", "sum", "max", "min")}
+            kept["now"] = rule_builtins.BuiltinValueGenerator(lambda _b: _now())
+            kept["today"] = rule_builtins.BuiltinValueGenerator(lambda _b: today())
+            self.builtins = rule_builtins.Builtins(
+                kept, timezone=self.default_timezone,
+                value_types={k: defaults.resolve_type(k) for k in kept},
+            )
+
+        def resolve_type(self, name, scope=None):
+            # Built-ins outside the kept set ($range, $random, …) are refused when the text is parsed.
+            if scope == rule_builtins.Builtins.scope_name and name not in self.builtins:
+                raise errors.SymbolResolutionError(name, symbol_scope=scope)
+            return super().resolve_type(name, scope)
+
+    return _Engine(rule_engine.Rule, Context, errors)
 
 
 class Expression:
@@ -133,14 +145,15 @@ class Expression:
     def __init__(self, text, schema):
         self.text = text
         self.schema = schema
-        self.rule = rule_engine.Rule(text, context=_Context(schema))
+        engine = _engine()
+        self.rule = engine.Rule(text, context=engine.Context(schema))
         # Every identifier in the text (field and attribute names among them): what values_for needs.
         self.names = frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
     def evaluate(self, values):
         try:
             return self.rule.evaluate(values)
-        except errors.EngineError as exc:
+        except _engine().errors.EngineError as exc:
             raise ValidationError(_("表达式“%(text)s”计算出错：%(error)s") % {"text": self.text, "error": explain(exc)}) from None
 
     def matches(self, values):
@@ -152,6 +165,7 @@ def compile_expression(text, schema):
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("表达式不能为空。"))
+    errors = _engine().errors
     try:
         return Expression(text, schema)
     except errors.EngineError as exc:
@@ -180,6 +194,7 @@ def _thaw(frozen):
 
 def explain(exc, text=""):
     """A Chinese sentence for a rule-engine error."""
+    errors = _engine().errors
     if isinstance(exc, (errors.AttributeResolutionError, errors.SymbolResolutionError)):
         name = getattr(exc, "attribute_name", None) or exc.symbol_name
         message = _("没有字段“%(name)s”") % {"name": name}

@@ -163,7 +163,7 @@ class CustomerImport:
         """Everything but the database writes, so that a writer thread can insert one chunk while
         the next is prepared: clean, dedupe, classify, and build the encrypted insert rows."""
         out = Outcome()
-        cleaned = []
+        cleaned, seen = [], self.seen
         for number, values in rows:
             data, errors = self.clean(values)
             if errors:
@@ -172,13 +172,17 @@ class CustomerImport:
                 out.failed += 1
                 continue
             keys = self.keys(data)
-            earlier = next((self.seen[h] for _k, h in keys if h in self.seen), None)
+            earlier = None
+            for _k, h in keys:
+                if h in seen:
+                    earlier = seen[h]
+                    break
             if earlier is not None:
                 message = _("与文件第 %(row)d 行是同一客户（身份证号或手机号相同）。") % {"row": earlier}
                 out.fail(number, "", message) if policy == "report" else out.skip(number, message)
                 continue
             for _k, h in keys:
-                self.seen[h] = number
+                seen[h] = number
             cleaned.append((number, data, keys))
         existing = self._existing([key for _n, _d, keys in cleaned for key in keys])
         visible = set()
@@ -188,7 +192,7 @@ class CustomerImport:
                 Customer.objects.visible_to(self.user, "customer.change").filter(pk__in=ids).values_list("pk", flat=True))
         creates, updates = [], []
         for number, data, keys in cleaned:
-            matches = {existing[h] for _k, h in keys if h in existing}
+            matches = {existing[h] for _k, h in keys if h in existing} if existing else None
             if not matches:
                 missing = self._missing_required(data)
                 if missing:

@@ -85,7 +85,9 @@ class Customer(EncryptedModelMixin, models.Model):
     marital_status = models.CharField(_("婚姻状况"), max_length=20, choices=MaritalStatus.choices, blank=True)
     registered_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
     current_address = models.CharField(_("现居地址"), max_length=200, blank=True)
-    city = models.CharField(_("所在城市"), max_length=30, blank=True, db_index=True)
+    # No index: nothing looks customers up by city (rules read it from the row), and imports pay
+    # for every index on every row.
+    city = models.CharField(_("所在城市"), max_length=30, blank=True)
     # Contact and work
     mobile = EncryptedField(_("手机号"), kind="phone", index_field="mobile_bidx")
     mobile_bidx = BlindIndexField()
@@ -137,9 +139,9 @@ class Customer(EncryptedModelMixin, models.Model):
     custom_fields = models.JSONField(_("自定义字段"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    created_by = models.ForeignKey(
+    created_by = models.ForeignKey(  # not indexed: only ever read from the row
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.SET_NULL, related_name="+", db_index=False,
     )
 
     objects = CustomerQuerySet.as_manager()

@@ -45,7 +45,9 @@ def normalize_header(text):
 
 def text_cleaner(max_length):
     def clean(value):
-        text = chinese.clean_text(value)
+        # Most cells are plain text: the common case without clean_text's call (an import makes
+        # ~1.5 million of them).
+        text = value.strip() if value.__class__ is str and "\u3000" not in value else chinese.clean_text(value)
         if len(text) > max_length:
             raise ValidationError(_("内容超过 %(n)d 个字。") % {"n": max_length})
         return text

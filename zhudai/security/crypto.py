@@ -8,7 +8,6 @@ first: new values use the newest key, every listed key can still decrypt, and
 import base64
 import binascii
 import hashlib
-import hmac
 import os
 from functools import lru_cache
 
@@ -49,6 +48,7 @@ class Cipher:
         self.keys = {key_id(k): AESGCM(k) for k in raw}
         self.current_id = key_id(raw[0])
         self.index_key = index_key.encode() if isinstance(index_key, str) else index_key
+        self._hmac_pads = _hmac_pads(self.index_key)
 
     def encrypt(self, plaintext, aad=None):
         nonce = os.urandom(12)
@@ -95,7 +95,22 @@ class Cipher:
         """Deterministic, keyed digest for exact search and uniqueness; never reversible."""
         if not normalized:
             return None
-        return hmac.digest(self.index_key, f"{kind}:{normalized}".encode(), "sha256").hex()[:32]
+        inner, outer = self._hmac_pads
+        inner = inner.copy()
+        inner.update(f"{kind}:{normalized}".encode())
+        outer = outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:32]
+
+
+def _hmac_pads(key):
+    """HMAC-SHA256 (RFC 2104) with the keyed inner and outer states computed once: the same digest
+    as hmac.digest(key, message, "sha256") in a third of the time (OpenSSL 3 looks the algorithm up
+    on every one-shot call, and an import computes ~250,000 blind indexes)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
 @lru_cache(maxsize=4)

@@ -9,25 +9,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-COLUMNS = ("owner_id", "org_unit_id", "stage_id")
-
-
-def _names(schema_editor, model):
-    table = model._meta.db_table
-    return [(schema_editor._create_index_name(table, [column], suffix=""), column) for column in COLUMNS]
-
-
-def drop(apps, schema_editor):
-    model = apps.get_model("customers", "Customer")
-    for name, _column in _names(schema_editor, model):
-        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
-
-
-def create(apps, schema_editor):
-    model = apps.get_model("customers", "Customer")
-    qn = schema_editor.quote_name
-    for name, column in _names(schema_editor, model):
-        schema_editor.execute(f"CREATE INDEX {qn(name)} ON {qn(model._meta.db_table)} ({qn(column)})")
+from zhudai.core.indexes import drop_column_indexes
 
 
 class Migration(migrations.Migration):
@@ -40,7 +22,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(drop, create)],
+            database_operations=[drop_column_indexes("customers", "Customer", ["owner_id", "org_unit_id", "stage_id"])],
             state_operations=[
                 migrations.AlterField(
                     model_name='customer',

@@ -66,6 +66,22 @@ def test_blind_index_finds_exact_values_only(customer):
     assert not Customer.objects.filter(mobile_bidx=blind_index("phone", "13712345679")).exists()
 
 
+@pytest.mark.parametrize("index_key", [b"k" * 32, b"a-longer-index-key-than-the-block-" * 3, "text key"])
+def test_blind_index_is_hmac_sha256(index_key):
+    """Stored blind indexes stay valid: the precomputed pads give exactly HMAC-SHA256."""
+    import hashlib
+    import hmac
+
+    from zhudai.security.crypto import Cipher
+
+    c = Cipher([base64.b64encode(os.urandom(32)).decode()], index_key)
+    key = index_key.encode() if isinstance(index_key, str) else index_key
+    for value in ("13712345678", ID_NUMBER, "周敏"):
+        expected = hmac.new(key, f"phone:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+        assert c.blind_index("phone", value) == expected
+    assert c.blind_index("phone", "") is None
+
+
 def test_encrypted_columns_refuse_searches_that_would_need_the_plaintext():
     from django.core.exceptions import FieldError
 
