@@ -10,6 +10,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from zhudai.core import chinese
 from zhudai.security import masking
 
 from .choices import CreditRating, Gender, LoanType, MaritalStatus
-from .models import Channel, Customer, Stage
+from .models import Channel, Customer, Stage, Tag
 
 _SPLIT_RE = re.compile(r"[,，、;；/|]+")
 
@@ -339,7 +340,7 @@ def export_rows(queryset, columns, *, reveal=None, escape_formulas=False):
     from zhudai.engines.forms import types
     from zhudai.engines.forms.choices import SENSITIVE_TYPES, FieldType
     from zhudai.engines.forms.models import FieldDefinition
-    from zhudai.io.exporter import csv_safe
+    from zhudai.io.exporter import FORMULA_STARTS, csv_safe
     from zhudai.security.crypto import DecryptionError, cipher
 
     users = dict(User.objects.values_list("pk", "username"))
@@ -361,13 +362,15 @@ def export_rows(queryset, columns, *, reveal=None, escape_formulas=False):
         except DecryptionError:
             return "⚠"
 
-    def local_minutes(value):  # SQLite returns naive UTC (text or datetime), PostgreSQL aware
-        if value is None:
-            return None
+    @lru_cache(maxsize=8192)
+    def minutes(value):  # SQLite returns naive UTC (text or datetime), PostgreSQL aware
         if value.__class__ is str:
             value = datetime.datetime.fromisoformat(value)
         local = (value.replace(tzinfo=utc) if value.tzinfo is None else value).astimezone(tz)
         return local.isoformat(" ", "minutes")[:16]
+
+    def local_minutes(value):  # cached: dates repeat down a sheet, and the zone conversion is the cost
+        return None if value is None else minutes(value)
 
     def day(value):
         return value if value is None or value.__class__ is str else value.isoformat()
@@ -398,6 +401,7 @@ def export_rows(queryset, columns, *, reveal=None, escape_formulas=False):
 
     attnames = ["id", "custom_fields"]  # positions 0 and 1
     cells = []  # (position in the row read, function or None for the value as it is)
+    texts = []  # cells of free text, checked for formulas when `escape_formulas`
     for column in columns:
         key = column.key
         if key.startswith("cf:"):
@@ -429,31 +433,55 @@ def export_rows(queryset, columns, *, reveal=None, escape_formulas=False):
         elif internal == "DecimalField":
             cells.append((position, number))
         else:
-            cells.append((position, safe))  # free text: names, addresses, notes
+            cells.append((position, None))  # free text (names, addresses, notes) and whole numbers
+            if safe and internal in ("CharField", "TextField"):
+                texts.append(len(cells) - 1)
     tag_cell = next((n for n, column in enumerate(columns) if column.key == "tags"), None)
+    tag_names = dict(Tag.objects.values_list("pk", "name")) if tag_cell is not None else {}
+    # The row's values in column order in one C call; then only the cells that need it are
+    # converted, and free text is checked for formulas in place (a call per cell was most of the time).
+    pick = itemgetter(*[p for p, _fn in cells]) if len(cells) > 1 else (lambda row: (row[cells[0][0]],))
+    convert = [(n, fn) for n, (_p, fn) in enumerate(cells) if fn is not None]
+    with_custom = any(p == 1 for p, _fn in cells)
     sql, params = queryset.values_list(*attnames).query.sql_with_params()
     with connection.cursor() as cur:
         cur.execute(sql, params)
         while fetched := cur.fetchmany(EXPORT_BATCH):
-            tags = _tags_for([row[0] for row in fetched]) if tag_cell is not None else {}
+            tags = _tags_for([row[0] for row in fetched], tag_names) if tag_cell is not None else {}
             for row in fetched:
-                row = list(row)
-                if row[1].__class__ is str:
-                    row[1] = json.loads(row[1])
-                elif row[1] is None:
-                    row[1] = {}
-                out = [row[p] if fn is None else fn(row[p]) for p, fn in cells]
+                if with_custom:
+                    row = list(row)
+                    row[1] = json.loads(row[1]) if row[1].__class__ is str else (row[1] or {})
+                out = list(pick(row))
+                for n, fn in convert:
+                    out[n] = fn(out[n])
+                for n in texts:
+                    value = out[n]
+                    if value and value[0] in FORMULA_STARTS:
+                        out[n] = "'" + value
                 if tag_cell is not None:
                     text = "、".join(sorted(tags.get(row[0], ())))
                     out[tag_cell] = safe(text) if safe else text
                 yield out
 
 
-def _tags_for(ids):
+def _tags_for(ids, names):
+    """{customer id: [tag names]} for a batch of ids, by one statement on the link table (the ORM's
+    IN lookup prepared each of the 2,000 ids: a third of the export's time). `names` holds the tag
+    names by id and learns a tag created since."""
+    from django.db import connection
+
     found = {}
-    through = Customer.tags.through.objects.filter(customer_id__in=ids)
-    for customer_id, name in through.values_list("customer_id", "tag__name"):
-        found.setdefault(customer_id, []).append(name)
+    if not ids:
+        return found
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT customer_id, tag_id FROM {qn(Customer.tags.through._meta.db_table)} "
+                    f"WHERE customer_id IN ({', '.join(['%s'] * len(ids))})", ids)
+        for customer_id, tag_id in cur.fetchall():
+            if tag_id not in names:
+                names.update(Tag.objects.values_list("pk", "name"))
+            found.setdefault(customer_id, []).append(names.get(tag_id, ""))
     return found
 
 

@@ -16,8 +16,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 
+FORMULA_STARTS = "=+-@\t\r"
+
+
 def csv_safe(value):
-    if value.__class__ is str and value and value[0] in "=+-@\t\r":
+    if value.__class__ is str and value and value[0] in FORMULA_STARTS:
         return "'" + value
     return value
 
@@ -56,7 +59,7 @@ def write_csv(fh, header, rows, *, prepared=False):
 
 def _text(value):
     if value.__class__ is str:
-        return "'" + value if value and value[0] in "=+-@\t\r" else value
+        return "'" + value if value and value[0] in FORMULA_STARTS else value
     if value is None:
         return ""
     if isinstance(value, (datetime.date, datetime.datetime)):

@@ -204,12 +204,17 @@ def test_progress_partial_polls_while_running(people, client_for):
 
 
 def test_csv_export_escapes_formulas_in_text(people, client_for):
-    factories.customer(people.lead1, name="=cmd|' /C calc'!A0", mobile="13911112222", note="+1+1", employer="-2")
+    from zhudai.customers.models import Tag
+
+    customer = factories.customer(people.lead1, name="=cmd|' /C calc'!A0", mobile="13911112222", note="+1+1",
+                                  employer="-2", term_months=12)
+    customer.tags.set([Tag.objects.create(name="优质"), Tag.objects.create(name="=bad")])
     rows = export_csv(client_for(people.lead1))
     header, row = rows[0], rows[1]
     assert row[header.index("姓名")] == "'=cmd|' /C calc'!A0"
     assert row[header.index("备注")] == "'+1+1" and row[header.index("单位名称")] == "'-2"
-    assert row[header.index("手机号")] == "13911112222"
+    assert row[header.index("手机号")] == "13911112222" and row[header.index("期限（月）")] == "12"
+    assert row[header.index("标签")] == "'=bad、优质"
 
 
 def test_xlsx_export_file_is_encrypted_and_purged_after_a_day(people, client_for, settings):
