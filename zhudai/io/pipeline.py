@@ -64,18 +64,20 @@ def _prepare_next(policy):
     return None if chunk is None else (_importer.prepare(chunk, policy=policy), chunk[-1][0])
 
 
-def run_chunks(run, user, sheet, commit, policy, chunk_rows):
-    """Read and prepare the sheet's chunks in the helper, IN_FLIGHT ahead, and
-    `commit(prepared, last_row)` each here in file order."""
+def prepared_chunks(run, user, sheet, policy, chunk_rows):
+    """(prepared chunk, its last Excel row) in file order, read and prepared by the helper,
+    IN_FLIGHT chunks ahead of the one handed out."""
     initargs = (run.pk, getattr(user, "pk", None), connection.settings_dict["NAME"], sheet.data, chunk_rows)
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_start,
                              initargs=initargs) as pool:
         pending = deque(pool.submit(_prepare_next, policy) for _ in range(IN_FLIGHT))
-        while pending:
-            result = pending.popleft().result()
-            if result is None:
-                break
-            pending.append(pool.submit(_prepare_next, policy))
-            commit(*result)
-        for future in pending:
-            future.cancel()
+        try:
+            while pending:
+                result = pending.popleft().result()
+                if result is None:
+                    break
+                pending.append(pool.submit(_prepare_next, policy))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()

@@ -217,18 +217,19 @@ def test_killed_run_resumes_without_duplicates(people, monkeypatch):
     from zhudai.customers.importing import CustomerImport
 
     monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(importer, "TRANSACTION_CHUNKS", 2)  # the third chunk's transaction is lost whole
     rows = [HEADER] + [[f"客户{i}", "", f"1391234{i:04d}", "", ""] for i in range(35)]
     rows.append(["重复", "", "13912340003", "", ""])  # same phone as row 5
     original = CustomerImport.prepare
     calls = {"n": 0}
 
-    def crash_on_third_chunk(self, rows, **kwargs):
+    def crash_on_fourth_chunk(self, rows, **kwargs):  # the third chunk is written by then, not committed
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 4:
             raise RuntimeError("killed")
         return original(self, rows, **kwargs)
 
-    monkeypatch.setattr(CustomerImport, "prepare", crash_on_third_chunk)
+    monkeypatch.setattr(CustomerImport, "prepare", crash_on_fourth_chunk)
     with acting(people.lead1):
         run = importer.create_run(people.lead1, sheet_bytes("xlsx", rows), "a.xlsx")
         with pytest.raises(RuntimeError):
