@@ -7,7 +7,7 @@ that names the mistake. `$range` and `$random` are taken out of the built-ins; h
 `days_since(created_at)` are plain functions of the language.
 
 Field types are declared as a schema: {"amount": "number", "customer": {"credit_rating": "string"}}
-with the kinds of `KINDS`; a nested dict is an object whose attributes are read with a dot.
+with the kinds of `EMPTY` (its keys); a nested dict is an object whose attributes are read with a dot.
 Values are given as the same shape of plain dicts; `None` becomes the empty value of its kind
 (0, "", false), so admins never have to write null checks, except for datetimes, which stay
 nullable and which the helpers accept.
@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-KINDS = ("string", "number", "boolean", "datetime", "list")
 EMPTY = {"string": "", "number": decimal.Decimal(0), "boolean": False, "datetime": None, "list": ()}
 
 

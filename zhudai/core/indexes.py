@@ -5,7 +5,7 @@ dropping the index by the name Django gave it is all that is needed. CharFields 
 also have a `_like` index (varchar_pattern_ops) for LIKE 'x%', dropped with it.
 
     migrations.SeparateDatabaseAndState(
-        database_operations=[drop_column_indexes("customers", "Customer", ["city_id", ...])],
+        database_operations=[drop_column_indexes("customers", "Customer", ["city", "created_by_id"], text_columns=["city"])],
         state_operations=[migrations.AlterField(..., db_index=False)],
     )
 """

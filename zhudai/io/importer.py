@@ -36,7 +36,8 @@ from .readers import SheetError, open_sheet
 CHUNK_ROWS = 5000  # rows prepared (and, with a helper process, handed over) at a time
 # Chunks written per transaction. Each commit writes every index page the transaction touched to
 # SQLite's log, and a chunk's random keys (names, blind indexes, dates) touch most of them: four
-# chunks a commit wrote 100,000 customers ~20 % faster than one, holding no more rows in memory.
+# chunks a commit took SQLite ~20 % less time for 100,000 customers (the whole import: ~25 % less
+# system time, a few per cent of wall time), holding no more rows in memory.
 TRANSACTION_CHUNKS = 4
 COUNTS = ("created", "updated", "skipped", "failed")
 STALE_AFTER = datetime.timedelta(minutes=5)
